@@ -1,0 +1,175 @@
+"""A terminal chat client over the sandbox: one user talks to the bot line by line.
+
+* the bot's messages are printed as they arrive, including ones nobody asked for
+  (scheduled check-ins), with their buttons numbered: ``[1] Yes  [2] No``;
+* a line holding a number presses that button of the latest message showing buttons;
+* a line starting with ``:`` goes to ``on_meta`` (e.g. ``:tomorrow`` for time travel) and
+  what it returns is printed; ``:quit`` or end of input ends the chat;
+* any other line is sent as the user's text.
+
+Only line-oriented reads and writes on the given streams: it works in a plain terminal and
+with piped input. When the input is not a terminal, each line waits (briefly) for the
+bot's reply before the next is read, so that scripted sessions stay in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from sandbox.driver import BotMessage, ChatDriver, SandboxDriver, SandboxError
+
+POLL_SECONDS = 1.0
+
+
+def render(message: BotMessage, *, edited: bool = False) -> str:
+    """A bot message as the terminal shows it: text, then numbered buttons."""
+    lines = []
+    head = "bot (edited)" if edited else "bot"
+    if message.photo:
+        lines.append(f"{head}: [photo {message.photo.get('file_size', 0)} bytes]")
+        head = "    "
+    if message.document:
+        name = message.document.get("file_name") or "document"
+        lines.append(f"{head}: [document {name}, {message.document.get('file_size', 0)} bytes]")
+        head = "    "
+    text_lines = message.text.splitlines() or [""]
+    lines.append(f"{head}: {text_lines[0]}")
+    lines.extend(f"     {line}" for line in text_lines[1:])
+    labels = message.labels
+    if labels:
+        lines.append("     " + "  ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
+    return "\n".join(lines)
+
+
+class _Screen:
+    """What has been shown, to print new and edited bot messages exactly once."""
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+        self.shown: dict[int, tuple[str, list[str]]] = {}
+        self.latest_with_buttons: BotMessage | None = None
+        self.changed = asyncio.Event()
+
+    def show(self, messages: list[BotMessage]) -> None:
+        for message in messages:
+            if message.deleted:
+                continue
+            state = (message.text, message.labels)
+            before = self.shown.get(message.message_id)
+            if before == state:
+                continue
+            self.shown[message.message_id] = state
+            self.write(render(message, edited=before is not None))
+            if message.labels and (
+                self.latest_with_buttons is None
+                or message.message_id >= self.latest_with_buttons.message_id
+            ):
+                self.latest_with_buttons = message
+            elif (
+                self.latest_with_buttons is not None
+                and message.message_id == self.latest_with_buttons.message_id
+            ):
+                self.latest_with_buttons = None  # its buttons were removed by an edit
+            self.changed.set()
+
+    def write(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+
+async def _watch(driver: SandboxDriver, chat_id: int, screen: _Screen) -> None:
+    chat = driver.chat(chat_id)
+    while True:
+        try:
+            entries = await chat.transcript()
+        except (SandboxError, OSError) as exc:
+            screen.write(f"(sandbox unavailable: {exc})")
+            await asyncio.sleep(POLL_SECONDS)
+            continue
+        screen.show([m for m in entries if isinstance(m, BotMessage)])
+        # Long-poll for the next bot message; edits show up within POLL_SECONDS.
+        last = max(screen.shown, default=0)
+        with contextlib.suppress(SandboxError, OSError):
+            await driver.request(
+                "GET",
+                f"chats/{chat_id}/messages",
+                params={"after_message_id": last, "wait": POLL_SECONDS},
+            )
+
+
+async def run_chat(
+    driver: SandboxDriver,
+    user_id: int,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    on_meta: Callable[[str], Awaitable[str | None]] | None = None,
+    reply_timeout: float = 3.0,
+) -> None:
+    """Chat as ``user_id`` in their private chat until ``:quit`` or end of input."""
+    screen = _Screen(stdout)
+    chat = driver.chat(user_id)
+    watcher = asyncio.create_task(_watch(driver, user_id, screen))
+    interactive = stdin.isatty()
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if line == ":quit":
+                break
+            screen.changed.clear()
+            acted = True
+            if line.startswith(":"):
+                answer = await on_meta(line) if on_meta is not None else None
+                if on_meta is None:
+                    screen.write(f"(no meta commands here: {line})")
+                elif answer:
+                    screen.write(answer)
+                acted = on_meta is not None
+            elif line.isdigit():
+                acted = await _press_number(chat, screen, int(line))
+            else:
+                try:
+                    await chat.send(line)
+                except SandboxError as exc:
+                    screen.write(f"(not sent: {exc.description})")
+                    acted = False
+            if acted and not interactive:
+                # A meta command may or may not make the bot write: wait less for it.
+                wait = min(reply_timeout, 1.0) if line.startswith(":") else reply_timeout
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(screen.changed.wait(), wait)
+        if not interactive:
+            # Let replies to the last line arrive before leaving.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(screen.changed.wait(), min(reply_timeout, 1.0))
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def _press_number(chat: ChatDriver, screen: _Screen, number: int) -> bool:
+    message = screen.latest_with_buttons
+    buttons = [b for row in message.buttons for b in row] if message else []
+    if message is None or not 1 <= number <= len(buttons):
+        screen.write(f"(no button [{number}] on the latest message)")
+        return False
+    button = buttons[number - 1]
+    if button.callback_data is None:
+        screen.write(f"(button [{number}] opens {button.url}; nothing to press here)")
+        return False
+    try:
+        await chat.press_data(message.message_id, button.callback_data)
+    except SandboxError as exc:
+        screen.write(f"(press refused: {exc.description})")
+        return False
+    return True

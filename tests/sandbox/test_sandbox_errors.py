@@ -1,0 +1,266 @@
+"""Telegram's strictness: each error reaches PTB as the exception Telegram would cause."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
+
+from sandbox.driver import SandboxDriver, SandboxUser
+from sandbox.server import SandboxServer
+
+
+@pytest.fixture
+async def bot(sandbox_server: SandboxServer) -> AsyncIterator[Bot]:
+    async with Bot(
+        sandbox_server.token,
+        base_url=sandbox_server.bot_api_base,
+        base_file_url=sandbox_server.bot_file_base,
+    ) as ptb_bot:
+        yield ptb_bot
+
+
+@pytest.fixture
+async def ann(driver: SandboxDriver) -> SandboxUser:
+    """A user who has started the bot."""
+    user = await driver.create_user("Ann")
+    await driver.chat(user.id).start()
+    return user
+
+
+def _keyboard(data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data=data)]])
+
+
+async def test_text_length_limits(bot: Bot, ann: SandboxUser) -> None:
+    await bot.send_message(ann.id, "x" * 4096)
+    # 4096 characters after entity parsing: markup does not count.
+    await bot.send_message(ann.id, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await bot.send_message(ann.id, "x" * 4097)
+    with pytest.raises(BadRequest, match="Message text is empty"):
+        await bot.send_message(ann.id, "<b></b>", parse_mode="HTML")
+
+
+async def test_caption_limit(bot: Bot, ann: SandboxUser) -> None:
+    from sandbox_ptb_bot import tiny_png
+
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_photo(ann.id, tiny_png(), caption="c" * 1025)
+    with pytest.raises(BadRequest, match="Image_process_failed"):
+        await bot.send_photo(ann.id, b"not an image")
+    message = await bot.send_document(
+        ann.id, b"a,b\n1,2\n", filename="plan.csv", caption="c" * 1024
+    )
+    assert message.document is not None
+    assert message.document.file_size == 8
+    again = await bot.send_document(ann.id, message.document.file_id)
+    assert again.document is not None
+    assert again.document.file_id == message.document.file_id
+    with pytest.raises(BadRequest, match="Wrong file identifier"):
+        await bot.send_document(ann.id, "no-such-file-id")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
+        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("a < b", 'Unsupported start tag "" at byte offset 2'),
+    ],
+)
+async def test_html_parse_errors(bot: Bot, ann: SandboxUser, text: str, fragment: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        await bot.send_message(ann.id, text, parse_mode="HTML")
+    # PTB strips "Bad Request: " and capitalises; the rest is Telegram's text.
+    assert caught.value.message.lower() == f"can't parse entities: {fragment}".lower()
+
+
+async def test_markdown_v2_reserved_character(bot: Bot, ann: SandboxUser) -> None:
+    with pytest.raises(BadRequest, match=r"character '\.' is reserved"):
+        await bot.send_message(ann.id, "Done.", parse_mode="MarkdownV2")
+
+
+async def test_callback_data_and_keyboard_limits(bot: Bot, ann: SandboxUser) -> None:
+    await bot.send_message(ann.id, "ok", reply_markup=_keyboard("x" * 64))
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await bot.send_message(ann.id, "no", reply_markup=_keyboard("x" * 65))
+    wide = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(str(i), callback_data=str(i)) for i in range(9)]]
+    )
+    with pytest.raises(BadRequest, match="Reply_markup_too_long"):
+        await bot.send_message(ann.id, "wide", reply_markup=wide)
+
+
+async def test_edit_errors(bot: Bot, ann: SandboxUser) -> None:
+    sent = await bot.send_message(ann.id, "same", reply_markup=_keyboard("a"))
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_text("same", ann.id, sent.message_id, reply_markup=_keyboard("a"))
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await bot.edit_message_text("new", ann.id, 999)
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_reply_markup(ann.id, sent.message_id, reply_markup=_keyboard("a"))
+    await bot.delete_message(ann.id, sent.message_id)
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await bot.delete_message(ann.id, sent.message_id)
+
+
+async def test_callback_query_answered_once(
+    bot: Bot, ann: SandboxUser, driver: SandboxDriver
+) -> None:
+    sent = await bot.send_message(ann.id, "pick", reply_markup=_keyboard("v1:a"))
+    query_id = await driver.chat(ann.id).press_data(sent.message_id, "v1:a")
+    assert await bot.answer_callback_query(query_id, text="ok")
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query(query_id)
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query("12345")
+
+
+async def test_forged_press_is_refused(bot: Bot, ann: SandboxUser, driver: SandboxDriver) -> None:
+    from sandbox.driver import SandboxError
+
+    sent = await bot.send_message(ann.id, "pick", reply_markup=_keyboard("v1:a"))
+    with pytest.raises(SandboxError, match="no button with callback_data 'v1:forged'"):
+        await driver.chat(ann.id).press_data(sent.message_id, "v1:forged")
+
+
+async def test_chat_not_found_and_not_started(bot: Bot, driver: SandboxDriver) -> None:
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message(123, "hello")
+    stranger = await driver.create_user("Stranger")
+    with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+        await bot.send_message(stranger.id, "hello")
+
+
+async def test_blocked_user(bot: Bot, ann: SandboxUser, driver: SandboxDriver) -> None:
+    await bot.send_message(ann.id, "before")
+    await driver.block(ann.id)
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await bot.send_message(ann.id, "after")
+    await driver.unblock(ann.id)
+    await bot.send_message(ann.id, "again")
+
+
+async def test_group_migrated(bot: Bot, driver: SandboxDriver) -> None:
+    ann = await driver.create_user("Ann")
+    group = await driver.create_group("G", [ann.id])
+    await driver.add_bot_to_group(group, ann.id)
+    await bot.send_message(group, "hi group")
+    new_id = await driver.migrate_group(group)
+    with pytest.raises(ChatMigrated) as caught:
+        await bot.send_message(group, "hi again")
+    assert caught.value.new_chat_id == new_id
+    await bot.send_message(new_id, "hi supergroup")
+
+
+async def test_bot_not_in_group(bot: Bot, driver: SandboxDriver) -> None:
+    ann = await driver.create_user("Ann")
+    group = await driver.create_group("G", [ann.id])
+    with pytest.raises(Forbidden, match="bot is not a member of the group chat"):
+        await bot.send_message(group, "hi")
+
+
+# PTB 22 warns that retry_after will become a timedelta; the int is what Telegram sends.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_control(bot: Bot, ann: SandboxUser, driver: SandboxDriver) -> None:
+    await driver.set_limits(chat=1, burst=1)
+    await bot.send_message(ann.id, "one")
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(ann.id, "two")
+    assert caught.value.retry_after >= 1
+    await driver.set_limits("off")
+    await bot.send_message(ann.id, "three")
+    stats = await driver.stats()
+    assert stats["answered_429"] == 1
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_group_flood_limit(bot: Bot, driver: SandboxDriver) -> None:
+    ann = await driver.create_user("Ann")
+    group = await driver.create_group("G", [ann.id])
+    await driver.add_bot_to_group(group, ann.id)
+    await driver.set_limits(group=2, chat=100, burst=100)
+    await bot.send_message(group, "1")
+    await bot.send_message(group, "2")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(group, "3")
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_forced_429_and_server_errors(
+    bot: Bot, ann: SandboxUser, driver: SandboxDriver
+) -> None:
+    from telegram.error import NetworkError
+
+    await driver.set_faults(force_429={"count": 2, "retry_after": 7})
+    for _ in range(2):
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(ann.id, "x")
+        assert caught.value.retry_after == 7
+    await bot.send_message(ann.id, "through")
+    await driver.set_faults(error_rate=1.0, methods=["sendMessage"], seed=1)
+    with pytest.raises(NetworkError):
+        await bot.send_message(ann.id, "x")
+    assert (await bot.get_me()).username == "remodel_bot"
+    await driver.set_faults(error_rate=0.0)
+    await bot.send_message(ann.id, "fine")
+
+
+async def test_hanging_requests_time_out(bot: Bot, ann: SandboxUser, driver: SandboxDriver) -> None:
+    from telegram.error import TimedOut
+
+    await driver.set_faults(hang_rate=1.0, hang_seconds=2, methods=["sendMessage"])
+    with pytest.raises(TimedOut):
+        await bot.send_message(ann.id, "slow", read_timeout=0.2)
+
+
+async def test_unknown_method_token_and_strict_parameters(sandbox_server: SandboxServer) -> None:
+    async with httpx.AsyncClient(base_url=sandbox_server.url) as client:
+        token = sandbox_server.token
+        response = await client.post(f"/bot{token}/sendTelepathy", json={})
+        assert response.status_code == 404
+        assert response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+        response = await client.post("/botwrong:token/getMe")
+        assert response.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        response = await client.post(f"/bot{token}/getMe", data={"colour": "blue"})
+        assert response.status_code == 400
+        assert 'unknown parameter "colour"' in response.json()["description"]
+        # Method names are case-insensitive, GET works.
+        assert (await client.get(f"/bot{token}/GETME")).json()["ok"] is True
+    with pytest.raises(InvalidToken):
+        async with Bot("wrong:token", base_url=sandbox_server.bot_api_base) as wrong:
+            await wrong.get_me()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b"{not json"),
+        ("application/json", b"[1, 2]"),
+        ("application/json", b'{"chat_id": {"x": 1}, "text": "x"}'),
+        ("application/json", b'{"chat_id": 1, "text": "x", "reply_markup": "[[["}'),
+        ("application/x-www-form-urlencoded", b"chat_id=\xff\xfe&text=x"),
+        ("multipart/form-data; boundary=zz", b"--zz\r\ngarbage"),
+        ("text/plain", b"\x00\x01\x02"),
+    ],
+)
+async def test_malformed_bodies_get_telegrams_error_shape(
+    sandbox_server: SandboxServer, content_type: str, body: bytes
+) -> None:
+    async with httpx.AsyncClient(base_url=sandbox_server.url) as client:
+        response = await client.post(
+            f"/bot{sandbox_server.token}/sendMessage",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+        answer = response.json()
+        assert response.status_code == 400
+        assert answer["ok"] is False
+        assert answer["error_code"] == 400
+        assert answer["description"].startswith("Bad Request: ")
+        assert "Traceback" not in response.text
+        assert (await client.get(f"/bot{sandbox_server.token}/getMe")).json()["ok"] is True
