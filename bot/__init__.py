@@ -1,0 +1,1 @@
+"""Remodel's Telegram edge: composition root, handlers, storage, scheduling, CLI."""

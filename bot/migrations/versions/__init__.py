@@ -1,0 +1,1 @@
+"""Alembic revisions. Present so packaging ships the revisions with the ``bot`` package."""

@@ -1,0 +1,130 @@
+"""Flood-limit pacing: spread sends so Telegram never has to answer 429.
+
+Telegram's limits (Bot API FAQ): about 30 messages per second per bot, about 1 per second per
+chat (short bursts tolerated), 20 per minute per group. :class:`FloodPacer` keeps one GCRA
+("virtual scheduling") token bucket per key — one global, one per chat — and hands out send
+slots in FIFO order. A 07:00 crowd of 10,000 athletes therefore goes out at a steady ~30/s
+instead of bursting into ``RetryAfter``.
+
+GCRA stores a single float per key (the theoretical arrival time); a key whose bucket is full
+again carries no information and is pruned, so memory stays proportional to the chats active
+in the last few seconds, not to the number of athletes.
+
+Group and supergroup chat ids are negative; private chats are positive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from bot.config import SendingSettings
+
+__all__ = ["FloodPacer", "RateLimiter"]
+
+_GLOBAL: Final = 0  # chat id 0 never exists, so it can name the global bucket
+_PRUNE_EVERY: Final = 1024
+
+
+class RateLimiter:
+    """GCRA buckets keyed by an int: ``rate`` per second sustained, ``burst`` back to back."""
+
+    def __init__(self, rate_per_second: float, burst: int = 1) -> None:
+        if rate_per_second <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.interval = 1.0 / rate_per_second
+        self.tolerance = (burst - 1) * self.interval
+        self._tat: dict[int, float] = {}
+
+    def earliest(self, key: int, at: float) -> float:
+        """The earliest instant >= ``at`` when ``key`` may send (does not reserve)."""
+        tat = self._tat.get(key, at)
+        return max(at, tat - self.tolerance)
+
+    def take(self, key: int, slot: float) -> None:
+        """Record a send for ``key`` at ``slot`` (which must be >= :meth:`earliest`)."""
+        tat = self._tat.get(key, slot)
+        self._tat[key] = max(tat, slot) + self.interval
+
+    def hold(self, key: int, until: float) -> None:
+        """Allow nothing for ``key`` before ``until`` (after a ``RetryAfter``)."""
+        self._tat[key] = max(self._tat.get(key, until), until + self.tolerance)
+
+    def prune(self, now: float) -> None:
+        """Forget keys whose bucket is full again (their state equals a fresh key's)."""
+        stale = [key for key, tat in self._tat.items() if tat <= now]
+        for key in stale:
+            del self._tat[key]
+
+    def __len__(self) -> int:
+        return len(self._tat)
+
+
+class FloodPacer:
+    """Hands out send slots that respect the global, per-chat and per-group limits.
+
+    ``monotonic`` and ``sleep`` are injectable so tests run on a fake clock without waiting.
+    """
+
+    def __init__(
+        self,
+        settings: SendingSettings | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        s = settings or SendingSettings()
+        # Global burst 1: strictly spaced sends never put more than the rate in any 1 s window.
+        self._global = RateLimiter(s.global_per_second, burst=1)
+        self._private = RateLimiter(s.per_chat_per_second, burst=s.per_chat_burst)
+        self._groups = RateLimiter(s.per_group_per_minute / 60.0, burst=1)
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._reservations = 0
+
+    def _chat_limiter(self, chat_id: int) -> RateLimiter:
+        return self._groups if chat_id < 0 else self._private
+
+    def try_reserve(self, chat_id: int) -> tuple[bool, float]:
+        """Try to reserve a slot for ``chat_id`` now.
+
+        Returns ``(True, delay)`` when a slot was reserved ``delay`` seconds from now, or
+        ``(False, delay)`` when the chat itself is not ready for ``delay`` seconds; then nothing
+        is reserved, so a chat held back (its own rate, a ``RetryAfter``) never occupies a
+        global slot that other chats could use. Synchronous on purpose: with no ``await``
+        between reading and updating the buckets, tasks of one event loop can never be handed
+        the same slot.
+        """
+        now = self._monotonic()
+        chat = self._chat_limiter(chat_id)
+        ready = chat.earliest(chat_id, now)
+        if ready > now:
+            return False, ready - now
+        slot = self._global.earliest(_GLOBAL, now)
+        chat.take(chat_id, slot)
+        self._global.take(_GLOBAL, slot)
+        self._reservations += 1
+        if self._reservations % _PRUNE_EVERY == 0:
+            self._private.prune(now)
+            self._groups.prune(now)
+        return True, slot - now
+
+    async def wait(self, chat_id: int) -> None:
+        """Sleep until ``chat_id`` may be sent to; on return the caller owns the slot."""
+        while True:
+            reserved, delay = self.try_reserve(chat_id)
+            if delay > 0:
+                await self._sleep(delay)
+            if reserved:
+                return
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram said ``RetryAfter(seconds)`` for ``chat_id``: nothing to it before then."""
+        self._chat_limiter(chat_id).hold(chat_id, self._monotonic() + seconds)
+
+    @property
+    def tracked_chats(self) -> int:
+        """How many chats currently have pacing state (bounded by recent activity)."""
+        return len(self._private) + len(self._groups)

@@ -1,0 +1,171 @@
+"""Telegram error policy for one send: retry what is transient, report what is final.
+
+=============================  ==============================================================
+``RetryAfter``                 hold the chat in the pacer, wait ``retry_after``, retry
+``BadRequest``                 ``FAILED`` (logged). Caught *before* ``NetworkError``: in PTB
+                               ``BadRequest`` subclasses ``NetworkError``, and retrying a bad
+                               request only repeats it.
+``TimedOut`` / ``NetworkError`` retry with bounded exponential backoff, then ``FAILED``
+``Forbidden``                  ``BLOCKED``: the user blocked the bot; the caller deactivates
+``ChatMigrated``               ``MIGRATED`` with the new chat id; the caller stores it
+other ``TelegramError``        ``FAILED`` (logged)
+=============================  ==============================================================
+
+Exceptions that are not ``TelegramError`` (programming errors) propagate.
+
+Note: ``TimedOut`` means "no answer", not "not delivered"; retrying can in rare cases deliver a
+message twice. We accept that over losing a check-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.sending.pacer import FloodPacer
+
+__all__ = ["SendOutcome", "SendStatus", "retry_after_seconds", "send_with_policy"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class SendStatus(StrEnum):
+    """What became of a send."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"
+    MIGRATED = "migrated"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome(Generic[T_co]):
+    """The result of :func:`send_with_policy` (or of a ticker send callback).
+
+    ``value`` is what the call returned when ``SENT`` (e.g. the ``telegram.Message``);
+    ``new_chat_id`` is set when ``MIGRATED``; ``error`` is a short description otherwise.
+    ``message_id`` lets a ticker callback report the id of the message it sent.
+    """
+
+    status: SendStatus
+    value: T_co | None = None
+    new_chat_id: int | None = None
+    error: str | None = None
+    message_id: int | None = None
+
+    @classmethod
+    def sent(cls, value: T_co | None = None, *, message_id: int | None = None) -> SendOutcome[T_co]:
+        """A successful send."""
+        if message_id is None:
+            message_id = getattr(value, "message_id", None)
+        return cls(SendStatus.SENT, value=value, message_id=message_id)
+
+    @classmethod
+    def blocked(cls, error: str = "forbidden") -> SendOutcome[T_co]:
+        """The user blocked the bot (or the chat is gone)."""
+        return cls(SendStatus.BLOCKED, error=error)
+
+    @classmethod
+    def migrated(cls, new_chat_id: int) -> SendOutcome[T_co]:
+        """The group became a supergroup with ``new_chat_id``."""
+        return cls(SendStatus.MIGRATED, new_chat_id=new_chat_id)
+
+    @classmethod
+    def failed(cls, error: str) -> SendOutcome[T_co]:
+        """A final failure (bad request, retries exhausted)."""
+        return cls(SendStatus.FAILED, error=error)
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """``exc.retry_after`` in seconds, whether PTB gives an ``int`` or a ``timedelta``."""
+    with warnings.catch_warnings():
+        # PTB 22 deprecates the int form; we accept both without the warning noise.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def _describe(exc: TelegramError) -> str:
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+async def send_with_policy(
+    call: Callable[[], Awaitable[T]],
+    *,
+    chat_id: int,
+    pacer: FloodPacer | None = None,
+    max_network_attempts: int = 4,
+    max_retry_after_attempts: int = 5,
+    base_backoff: float = 0.5,
+    max_backoff: float = 30.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> SendOutcome[T]:
+    """Run ``call`` (one Bot API request to ``chat_id``) under the pacer and the error policy.
+
+    ``call`` is invoked once per attempt, so it must build its request afresh each time, e.g.
+    ``lambda: bot.send_message(chat_id, text, ...)``. Never raises a ``TelegramError``.
+    """
+    network_failures = 0
+    flood_waits = 0
+    while True:
+        if pacer is not None:
+            await pacer.wait(chat_id)
+        try:
+            return SendOutcome.sent(await call())
+        except RetryAfter as exc:
+            flood_waits += 1
+            wait = retry_after_seconds(exc)
+            log.warning("flood control on chat %s: retry after %.1fs", chat_id, wait)
+            if flood_waits >= max_retry_after_attempts:
+                return SendOutcome.failed(_describe(exc))
+            if pacer is not None:
+                pacer.hold(chat_id, wait)  # the next pacer.wait() sleeps it out
+            else:
+                await sleep(wait)
+        except Forbidden as exc:
+            log.info("chat %s is blocked or gone: %s", chat_id, exc.message)
+            return SendOutcome.blocked(_describe(exc))
+        except ChatMigrated as exc:
+            log.info("chat %s migrated to %s", chat_id, exc.new_chat_id)
+            return SendOutcome.migrated(exc.new_chat_id)
+        except BadRequest as exc:  # must precede NetworkError: BadRequest subclasses it
+            log.error("bad request to chat %s: %s", chat_id, exc.message)
+            return SendOutcome.failed(_describe(exc))
+        except NetworkError as exc:  # includes TimedOut
+            network_failures += 1
+            if network_failures >= max_network_attempts:
+                log.error(
+                    "giving up on chat %s after %d attempts: %s",
+                    chat_id,
+                    network_failures,
+                    _describe(exc),
+                )
+                return SendOutcome.failed(_describe(exc))
+            delay = min(max_backoff, base_backoff * 2 ** (network_failures - 1))
+            log.warning(
+                "network error to chat %s (%s); retry in %.1fs", chat_id, _describe(exc), delay
+            )
+            await sleep(delay)
+        except TelegramError as exc:
+            log.error("send to chat %s failed: %s", chat_id, _describe(exc))
+            return SendOutcome.failed(_describe(exc))

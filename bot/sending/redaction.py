@@ -1,0 +1,72 @@
+"""Keep the bot token out of logs.
+
+The token appears in every Bot API URL (``https://api.telegram.org/bot<token>/sendMessage``),
+and httpx logs request URLs at INFO. :class:`RedactTokenFilter` rewrites every record that goes
+through a handler: the formatted message, the exception text and the stack text. It removes the
+configured token(s) and anything else shaped like a bot token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Final
+
+__all__ = ["REDACTED", "TOKEN_PATTERN", "RedactTokenFilter", "install_token_redaction", "redact"]
+
+REDACTED: Final = "<redacted>"
+#: What a bot token looks like: numeric bot id, colon, 30+ URL-safe characters.
+TOKEN_PATTERN: Final = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every given secret and every token-shaped string replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return TOKEN_PATTERN.sub(REDACTED, text)
+
+
+class RedactTokenFilter(logging.Filter):
+    """A logging filter that redacts secrets from records; attach it to *handlers*.
+
+    (Filters on a logger do not see records propagated from child loggers such as ``httpx``;
+    filters on handlers see everything they emit.)
+    """
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        # The secret part alone (after the colon) is redacted too, in case it is logged alone.
+        parts = {s for s in secrets if s}
+        parts |= {s.split(":", 1)[1] for s in secrets if ":" in s and len(s.split(":", 1)[1]) >= 8}
+        self._secrets = tuple(sorted(parts, key=len, reverse=True))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: let logging report it, unredacted args dropped
+            message = str(record.msg)
+        record.msg = redact(message, self._secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._secrets)
+        return True
+
+
+def install_token_redaction(
+    token: str | None, logger: logging.Logger | None = None
+) -> RedactTokenFilter:
+    """Attach a :class:`RedactTokenFilter` to every handler of ``logger`` (default: root).
+
+    Call it after logging is configured; handlers added later need ``addFilter`` themselves.
+    """
+    target = logger or logging.getLogger()
+    redaction = RedactTokenFilter(*([token] if token else []))
+    for handler in target.handlers:
+        handler.addFilter(redaction)
+    return redaction

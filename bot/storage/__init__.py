@@ -1,0 +1,137 @@
+"""Storage: the database is the only source of truth (see ``docs/storage.md``).
+
+Typical use from a handler::
+
+    async with store.transaction() as session:
+        athlete, created = await get_or_create_athlete(
+            session, telegram_user_id=user.id, chat_id=chat.id, now=clock.now()
+        )
+        dialogue = await get_dialogue(session, athlete.id)
+        ...
+
+Every repository function takes the session first and ``now`` (from the injected clock) when it
+writes a timestamp; none commits: the ``transaction()`` block does.
+"""
+
+from bot.storage.athletes import (
+    get_athlete,
+    get_athlete_by_telegram_id,
+    get_or_create_athlete,
+    save_athlete,
+    set_active,
+    set_paused,
+    update_chat_id,
+)
+from bot.storage.checkins import (
+    OPEN_STATUSES,
+    create_checkin_if_absent,
+    get_checkin,
+    get_checkin_for,
+    list_checkins,
+    mark_answered,
+    mark_missed,
+    mark_reminded,
+    mark_sent,
+    miss_open_checkins,
+    open_checkins,
+)
+from bot.storage.coaching import (
+    create_coach_link,
+    links_for_athlete,
+    links_for_group,
+    migrate_group_chat,
+    redeem_coach_link,
+    revoke_coach_link,
+)
+from bot.storage.dialogues import (
+    NONCE_LENGTH,
+    clear_dialogue,
+    get_dialogue,
+    new_nonce,
+    save_dialogue,
+    start_dialogue,
+)
+from bot.storage.engine import Store, create_engine, is_postgres, is_sqlite
+from bot.storage.journal import (
+    EventKind,
+    append_event,
+    education_since,
+    list_clearances,
+    list_events,
+    log_education,
+    record_clearance,
+)
+from bot.storage.migrate import current_revision, head_revision, upgrade
+from bot.storage.models import (
+    Athlete,
+    Checkin,
+    CheckinStatus,
+    Clearance,
+    CoachLink,
+    Dialogue,
+    DialogueKind,
+    EducationLog,
+    Event,
+    ShareLevel,
+    Slot,
+    metadata,
+)
+
+__all__ = [
+    "NONCE_LENGTH",
+    "OPEN_STATUSES",
+    "Athlete",
+    "Checkin",
+    "CheckinStatus",
+    "Clearance",
+    "CoachLink",
+    "Dialogue",
+    "DialogueKind",
+    "EducationLog",
+    "Event",
+    "EventKind",
+    "ShareLevel",
+    "Slot",
+    "Store",
+    "append_event",
+    "clear_dialogue",
+    "create_checkin_if_absent",
+    "create_coach_link",
+    "create_engine",
+    "current_revision",
+    "education_since",
+    "get_athlete",
+    "get_athlete_by_telegram_id",
+    "get_checkin",
+    "get_checkin_for",
+    "get_dialogue",
+    "get_or_create_athlete",
+    "head_revision",
+    "is_postgres",
+    "is_sqlite",
+    "links_for_athlete",
+    "links_for_group",
+    "list_checkins",
+    "list_clearances",
+    "list_events",
+    "log_education",
+    "mark_answered",
+    "mark_missed",
+    "mark_reminded",
+    "mark_sent",
+    "metadata",
+    "migrate_group_chat",
+    "miss_open_checkins",
+    "new_nonce",
+    "open_checkins",
+    "record_clearance",
+    "redeem_coach_link",
+    "revoke_coach_link",
+    "save_athlete",
+    "save_dialogue",
+    "set_active",
+    "set_paused",
+    "start_dialogue",
+    "update_chat_id",
+    "upgrade",
+]

@@ -1,0 +1,243 @@
+"""Check-in rows: idempotent creation and status transitions.
+
+Transitions are conditional ``UPDATE``s (``... WHERE status IN (...)``) that report whether they
+happened, so a late answer racing the ticker's "missed" resolves to exactly one outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.clock import ensure_utc
+from bot.storage._dialect import insert_for, table_of
+from bot.storage.journal import EventKind, append_event
+from bot.storage.models import Checkin, CheckinStatus, Slot
+
+__all__ = [
+    "OPEN_STATUSES",
+    "create_checkin_if_absent",
+    "get_checkin",
+    "get_checkin_for",
+    "list_checkins",
+    "mark_answered",
+    "mark_missed",
+    "mark_reminded",
+    "mark_sent",
+    "miss_open_checkins",
+    "open_checkins",
+]
+
+OPEN_STATUSES: tuple[CheckinStatus, ...] = (
+    CheckinStatus.SCHEDULED,
+    CheckinStatus.SENDING,
+    CheckinStatus.SENT,
+    CheckinStatus.REMINDED,
+)
+
+
+async def create_checkin_if_absent(
+    session: AsyncSession,
+    *,
+    athlete_id: int,
+    local_date: date,
+    slot: Slot,
+    due_at: datetime,
+    status: CheckinStatus = CheckinStatus.SCHEDULED,
+) -> tuple[Checkin, bool]:
+    """Return ``(checkin, created)`` for ``(athlete_id, local_date, slot)``.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on the unique key: however many times this runs
+    (restarts, several workers), one row exists and only one caller sees ``created=True``.
+    """
+    statement = (
+        insert_for(session, table_of(Checkin))
+        .values(
+            athlete_id=athlete_id,
+            local_date=local_date,
+            slot=slot,
+            status=status,
+            due_at=ensure_utc(due_at),
+        )
+        .on_conflict_do_nothing(index_elements=["athlete_id", "local_date", "slot"])
+        .returning(table_of(Checkin).c.id)
+    )
+    inserted = (await session.execute(statement)).scalar_one_or_none()
+    checkin = await get_checkin_for(session, athlete_id, local_date, slot)
+    if checkin is None:  # pragma: no cover - the row exists after the insert in any case
+        raise RuntimeError("check-in vanished after insert")
+    return checkin, inserted is not None
+
+
+async def get_checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
+    """The check-in with primary key ``checkin_id``, or ``None``."""
+    return await session.get(Checkin, checkin_id)
+
+
+async def get_checkin_for(
+    session: AsyncSession, athlete_id: int, local_date: date, slot: Slot
+) -> Checkin | None:
+    """The check-in of an athlete for a local date and slot, or ``None``."""
+    query = select(Checkin).where(
+        Checkin.athlete_id == athlete_id,
+        Checkin.local_date == local_date,
+        Checkin.slot == slot,
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_checkins(session: AsyncSession, athlete_id: int) -> Sequence[Checkin]:
+    """The athlete's check-ins still waiting to be sent or answered, oldest first."""
+    query = (
+        select(Checkin)
+        .where(Checkin.athlete_id == athlete_id, col(Checkin.status).in_(OPEN_STATUSES))
+        .order_by(col(Checkin.due_at))
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def list_checkins(
+    session: AsyncSession,
+    athlete_id: int,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> Sequence[Checkin]:
+    """The athlete's check-ins by local date (inclusive bounds), oldest first."""
+    query = select(Checkin).where(Checkin.athlete_id == athlete_id)
+    if since is not None:
+        query = query.where(col(Checkin.local_date) >= since)
+    if until is not None:
+        query = query.where(col(Checkin.local_date) <= until)
+    query = query.order_by(col(Checkin.due_at), col(Checkin.id))
+    return (await session.execute(query)).scalars().all()
+
+
+async def _transition(
+    session: AsyncSession,
+    checkin_id: int,
+    allowed_from: Sequence[CheckinStatus],
+    values: dict[str, Any],
+) -> bool:
+    statement = (
+        sa.update(Checkin)
+        .where(col(Checkin.id) == checkin_id, col(Checkin.status).in_(allowed_from))
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_sent(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    now: datetime,
+    remind_at: datetime | None,
+    message_id: int | None = None,
+) -> bool:
+    """``scheduled|sending -> sent``; ``remind_at=None`` means no reminder for this one."""
+    return await _transition(
+        session,
+        checkin_id,
+        (CheckinStatus.SCHEDULED, CheckinStatus.SENDING),
+        {
+            "status": CheckinStatus.SENT,
+            "sent_at": ensure_utc(now),
+            "remind_at": None if remind_at is None else ensure_utc(remind_at),
+            "message_id": message_id,
+            "claimed_at": None,
+        },
+    )
+
+
+async def mark_reminded(session: AsyncSession, checkin_id: int, *, now: datetime) -> bool:
+    """``sent -> reminded`` (at most one reminder per check-in)."""
+    return await _transition(
+        session,
+        checkin_id,
+        (CheckinStatus.SENT,),
+        {"status": CheckinStatus.REMINDED, "reminded_at": ensure_utc(now), "remind_at": None},
+    )
+
+
+async def mark_answered(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    now: datetime,
+    answers: dict[str, Any],
+    decision: dict[str, Any] | None = None,
+) -> bool:
+    """Open -> ``answered`` with the answers and the engine's decision.
+
+    Returns ``False`` when the check-in is no longer open (the ticker already recorded it as
+    missed because the next check-in became due): the caller tells the athlete it came too late.
+    """
+    return await _transition(
+        session,
+        checkin_id,
+        OPEN_STATUSES,
+        {
+            "status": CheckinStatus.ANSWERED,
+            "answered_at": ensure_utc(now),
+            "answers": answers,
+            "decision": decision,
+            "remind_at": None,
+            "claimed_at": None,
+        },
+    )
+
+
+async def mark_missed(
+    session: AsyncSession, checkin: Checkin, *, now: datetime, reason: str
+) -> bool:
+    """Open -> ``missed`` and append a ``checkin_missed`` event; ``False`` if it was closed."""
+    assert checkin.id is not None
+    changed = await _transition(
+        session,
+        checkin.id,
+        OPEN_STATUSES,
+        {"status": CheckinStatus.MISSED, "remind_at": None, "claimed_at": None},
+    )
+    if changed:
+        await append_event(
+            session,
+            athlete_id=checkin.athlete_id,
+            kind=EventKind.CHECKIN_MISSED,
+            at=now,
+            payload={
+                "checkin_id": checkin.id,
+                "slot": str(checkin.slot),
+                "local_date": checkin.local_date.isoformat(),
+                "reason": reason,
+            },
+        )
+    return changed
+
+
+async def miss_open_checkins(
+    session: AsyncSession,
+    athlete_id: int,
+    *,
+    due_before: datetime,
+    now: datetime,
+    reason: str,
+) -> list[Checkin]:
+    """Record as missed every open check-in of the athlete due before ``due_before``."""
+    query = select(Checkin).where(
+        Checkin.athlete_id == athlete_id,
+        col(Checkin.status).in_(OPEN_STATUSES),
+        col(Checkin.due_at) < ensure_utc(due_before),
+    )
+    missed = []
+    for checkin in (await session.execute(query)).scalars().all():
+        if await mark_missed(session, checkin, now=now, reason=reason):
+            missed.append(checkin)
+    return missed

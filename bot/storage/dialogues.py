@@ -1,0 +1,99 @@
+"""Dialogue position: what the athlete is answering right now (one row per athlete).
+
+The row replaces PTB's ConversationHandler and persistence: every update reads it, advances
+it and writes it back inside the same transaction as the answers it records.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.clock import ensure_utc
+from bot.storage.models import Dialogue, DialogueKind
+
+__all__ = [
+    "NONCE_LENGTH",
+    "clear_dialogue",
+    "get_dialogue",
+    "new_nonce",
+    "save_dialogue",
+    "start_dialogue",
+]
+
+#: Characters of the callback-data nonce. 6 URL-safe characters = 36 bits: plenty to tell an
+#: old keyboard from the current one, and cheap in the 64-byte callback data budget.
+NONCE_LENGTH = 6
+
+
+def new_nonce() -> str:
+    """A fresh random nonce for callback data (URL-safe, :data:`NONCE_LENGTH` characters)."""
+    return secrets.token_urlsafe(8)[:NONCE_LENGTH]
+
+
+async def get_dialogue(session: AsyncSession, athlete_id: int) -> Dialogue | None:
+    """The current dialogue of the athlete, or ``None`` when idle."""
+    return await session.get(Dialogue, athlete_id)
+
+
+async def start_dialogue(
+    session: AsyncSession,
+    *,
+    athlete_id: int,
+    kind: DialogueKind,
+    now: datetime,
+    checkin_id: int | None = None,
+    question_id: str | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Dialogue:
+    """Start (or restart) a dialogue, replacing any previous one, with a new nonce.
+
+    The new nonce makes every keyboard of the previous dialogue stale.
+    """
+    now = ensure_utc(now)
+    dialogue = await session.get(Dialogue, athlete_id)
+    if dialogue is None:
+        dialogue = Dialogue(
+            athlete_id=athlete_id, kind=kind, nonce=new_nonce(), started_at=now, updated_at=now
+        )
+    dialogue.kind = kind
+    dialogue.checkin_id = checkin_id
+    dialogue.question_id = question_id
+    dialogue.question_index = 0
+    dialogue.answers = dict(answers or {})
+    dialogue.keyboard_message_id = None
+    dialogue.nonce = new_nonce()
+    dialogue.started_at = now
+    dialogue.updated_at = now
+    session.add(dialogue)
+    await session.flush()
+    return dialogue
+
+
+async def save_dialogue(
+    session: AsyncSession, dialogue: Dialogue, now: datetime, *, rotate_nonce: bool = False
+) -> Dialogue:
+    """Persist changes to ``dialogue``. Assign a *new* dict to ``answers`` to change it.
+
+    ``rotate_nonce=True`` invalidates the keyboards sent so far (use it when a new question's
+    keyboard replaces the old one, so a double press on the old keyboard is refused).
+    """
+    if rotate_nonce:
+        dialogue.nonce = new_nonce()
+    dialogue.updated_at = ensure_utc(now)
+    session.add(dialogue)
+    await session.flush()
+    return dialogue
+
+
+async def clear_dialogue(session: AsyncSession, athlete_id: int) -> bool:
+    """End the athlete's dialogue; return whether there was one."""
+    result = await session.execute(
+        sa.delete(Dialogue).where(col(Dialogue.athlete_id) == athlete_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

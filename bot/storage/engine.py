@@ -1,0 +1,123 @@
+"""Engine and transactions.
+
+:func:`create_engine` builds the ``AsyncEngine`` for a URL:
+
+* **SQLite** (aiosqlite): WAL journal (readers never block the writer), ``busy_timeout`` so a
+  writer waits for the lock instead of failing, foreign keys on, and every transaction opened
+  with ``BEGIN IMMEDIATE``. The last point matters: a deferred transaction that reads and then
+  writes can fail with "database is locked" when another connection wrote in between, and
+  ``busy_timeout`` does not help there. Taking the write lock up front makes transactions
+  simply queue. The price is that transactions must be short; none is held across a Telegram
+  call anywhere in the bot.
+* **PostgreSQL** (asyncpg): a regular pool; ``pool_pre_ping`` survives server restarts.
+
+:class:`Store` is the unit of work the handlers and the ticker use::
+
+    async with store.transaction() as session:
+        athlete = await get_or_create_athlete(session, ...)
+
+The transaction commits when the block exits normally and rolls back on an exception. Objects
+stay usable after the commit (``expire_on_commit=False``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from bot.config import normalize_database_url
+
+__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "Store", "create_engine", "is_postgres", "is_sqlite"]
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    """Whether ``engine`` talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    """Whether ``engine`` talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to us (see the "begin" hook): pysqlite's implicit BEGIN is
+        # deferred, which is what we want to avoid.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    connect_args: Mapping[str, Any] | None = None,
+) -> AsyncEngine:
+    """Create the ``AsyncEngine`` for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``;
+    plain ``sqlite://`` / ``postgresql://`` are upgraded to the async drivers).
+
+    ``connect_args`` go to the driver (tests pass asyncpg ``server_settings`` to pin a schema).
+    """
+    parsed = make_url(normalize_database_url(url))
+    kwargs: dict[str, Any] = {"echo": echo, "connect_args": dict(connect_args or {})}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            # One shared connection, or every checkout would see a different empty database.
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"].setdefault("check_same_thread", False)
+        engine = _create_async_engine(parsed, **kwargs)
+        _install_sqlite_pragmas(engine)
+        return engine
+    kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    return _create_async_engine(parsed, **kwargs)
+
+
+class Store:
+    """The database handle shared by handlers and the ticker: an engine plus a session factory."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Store:
+        """Create a store (and its engine) for ``url``; see :func:`create_engine`."""
+        return cls(create_engine(url, **kwargs))
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on normal exit, roll back on exception."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection (call at shutdown)."""
+        await self.engine.dispose()

@@ -1,0 +1,309 @@
+"""The tables. The database is the only source of truth for athletes and their schedule.
+
+Conventions:
+
+* every instant is a :class:`~bot.storage.types.UTCDateTime` (aware UTC in Python);
+* rehab days are local ``date`` values computed from the athlete's IANA zone at the edge;
+* Telegram ids are ``BIGINT`` (user and chat ids exceed 32 bits);
+* JSON columns hold plain dicts and are replaced, never mutated in place (SQLAlchemy does not
+  track in-place changes; assign a new dict to persist a change);
+* enums are stored as their string values (no native ENUM: adding a member needs no migration).
+
+This module must stay in step with ``bot/migrations/versions``: a test runs the migrations on an
+empty database and compares the result with this metadata.
+"""
+
+# No ``from __future__ import annotations`` here: sqlmodel reads the annotations at class
+# creation time.
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import JSONDict, StrEnumType, UTCDateTime
+
+__all__ = [
+    "Athlete",
+    "Checkin",
+    "CheckinStatus",
+    "Clearance",
+    "CoachLink",
+    "Dialogue",
+    "DialogueKind",
+    "EducationLog",
+    "Event",
+    "ShareLevel",
+    "Slot",
+    "metadata",
+]
+
+#: Our own metadata (not ``SQLModel.metadata``) so the schema is exactly these tables, with
+#: deterministic constraint names on both backends.
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class _Base(SQLModel):
+    metadata: ClassVar[sa.MetaData] = metadata
+
+
+class Slot(StrEnum):
+    """Which questionnaire a check-in carries."""
+
+    MORNING = "morning"
+    EVENING = "evening"
+    WEEKLY = "weekly"
+
+
+class CheckinStatus(StrEnum):
+    """Life cycle: scheduled -> sending -> sent -> (reminded) -> answered | missed.
+
+    ``sending`` is a short lease taken by a ticker while the message is in flight; a lease older
+    than the ticker's lease time is taken again (a crash mid-send is retried, not lost).
+    """
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    REMINDED = "reminded"
+    ANSWERED = "answered"
+    MISSED = "missed"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the check-in still waits for an answer (or for its send)."""
+        return self in _OPEN_STATUSES
+
+
+_OPEN_STATUSES = frozenset(
+    {CheckinStatus.SCHEDULED, CheckinStatus.SENDING, CheckinStatus.SENT, CheckinStatus.REMINDED}
+)
+
+
+class DialogueKind(StrEnum):
+    """What the athlete is in the middle of."""
+
+    ONBOARDING = "onboarding"
+    MORNING = "morning"
+    EVENING = "evening"
+    WEEKLY = "weekly"
+    SETTINGS = "settings"
+    CLEARANCE = "clearance"
+    TIMEZONE = "timezone"
+    COACH = "coach"
+
+
+class ShareLevel(StrEnum):
+    """What a coach group may see."""
+
+    ADHERENCE = "adherence"
+    TREND = "trend"
+    FULL = "full"
+
+
+def _fk_athlete() -> Any:
+    return sa.ForeignKey("athletes.id", ondelete="CASCADE")
+
+
+class Athlete(_Base, table=True):
+    """One athlete (one Telegram user). Schedule columns are maintained by ``bot.scheduling``.
+
+    ``next_due_at`` is the minimum of the three ``next_*_due_at`` columns when the athlete is
+    eligible (active, onboarded, not paused) and ``NULL`` otherwise, so the ticker's due query
+    walks one index and never touches ineligible athletes. Call :meth:`refresh_next_due` after
+    changing any of those columns or flags.
+    """
+
+    __tablename__ = "athletes"
+    __table_args__ = (sa.Index(None, "telegram_user_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=sa.BigInteger)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    first_name: str = Field(default="", sa_type=sa.String(128))
+    language: str = Field(default="en", sa_type=sa.String(16))
+    time_zone: str = Field(default="UTC", sa_type=sa.String(64))
+    morning_time: time = Field(default=time(7, 0), sa_type=sa.Time)
+    evening_time: time = Field(default=time(20, 0), sa_type=sa.Time)
+
+    active: bool = True
+    onboarded: bool = False
+    paused: bool = False
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    injury_site: str | None = Field(default=None, sa_type=sa.String(64))
+    injury_grade: str | None = Field(default=None, sa_type=sa.String(64))
+    diagnosis_date: date | None = None
+    sport: str | None = Field(default=None, sa_type=sa.String(64))
+    weekly_volume_km: float | None = None
+    weight_bearing: str | None = Field(default=None, sa_type=sa.String(64))
+    reds_answers: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
+
+    rehab_state: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
+    phase: str | None = Field(default=None, sa_type=sa.String(32), index=True)
+
+    next_morning_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    next_evening_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    next_weekly_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+    @property
+    def eligible(self) -> bool:
+        """Whether the ticker should send this athlete check-ins."""
+        return self.active and self.onboarded and not self.paused
+
+    def next_due_of(self, slot: Slot) -> datetime | None:
+        """The next due instant of ``slot``."""
+        return {
+            Slot.MORNING: self.next_morning_due_at,
+            Slot.EVENING: self.next_evening_due_at,
+            Slot.WEEKLY: self.next_weekly_due_at,
+        }[slot]
+
+    def set_next_due(self, slot: Slot, instant: datetime | None) -> None:
+        """Set the next due instant of ``slot`` and refresh :attr:`next_due_at`."""
+        if slot is Slot.MORNING:
+            self.next_morning_due_at = instant
+        elif slot is Slot.EVENING:
+            self.next_evening_due_at = instant
+        else:
+            self.next_weekly_due_at = instant
+        self.refresh_next_due()
+
+    def refresh_next_due(self) -> None:
+        """Recompute :attr:`next_due_at` from the slot columns and the eligibility flags."""
+        candidates = [
+            d
+            for d in (self.next_morning_due_at, self.next_evening_due_at, self.next_weekly_due_at)
+            if d is not None
+        ]
+        self.next_due_at = min(candidates) if candidates and self.eligible else None
+
+
+class Dialogue(_Base, table=True):
+    """Where the athlete stands in the current conversation (at most one per athlete).
+
+    ``nonce`` is a short random string embedded in callback data: a press whose nonce differs
+    from the stored one is stale (an old keyboard) or forged, and is refused.
+    """
+
+    __tablename__ = "dialogues"
+
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()], primary_key=True)
+    kind: DialogueKind = Field(sa_type=StrEnumType(DialogueKind))
+    checkin_id: int | None = Field(
+        default=None, sa_column_args=[sa.ForeignKey("checkins.id", ondelete="SET NULL")]
+    )
+    question_id: str | None = Field(default=None, sa_type=sa.String(64))
+    question_index: int = 0
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
+    keyboard_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    nonce: str = Field(sa_type=sa.String(16))
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Checkin(_Base, table=True):
+    """One questionnaire occurrence. ``(athlete_id, local_date, slot)`` is unique: it is what
+    makes each check-in go out once, across restarts and across workers.
+
+    ``remind_at`` is set when the check-in is sent and cleared when the reminder is taken (or
+    the check-in closes), so the reminder query is one indexed range scan.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        sa.Index(None, "athlete_id", "local_date", "slot", unique=True),
+        sa.Index(None, "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()])
+    local_date: date
+    slot: Slot = Field(sa_type=StrEnumType(Slot))
+    status: CheckinStatus = Field(
+        default=CheckinStatus.SCHEDULED, sa_type=StrEnumType(CheckinStatus)
+    )
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    answers: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
+    decision: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
+
+
+class Clearance(_Base, table=True):
+    """A clinician clearance the athlete reported (e.g. ``allows="impact"``)."""
+
+    __tablename__ = "clearances"
+
+    id: int | None = Field(default=None, primary_key=True)
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()], index=True)
+    on_date: date
+    allows: str = Field(sa_type=sa.String(64))
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Event(_Base, table=True):
+    """Append-only log: phase changes, red flags, clearances, shares, missed check-ins."""
+
+    __tablename__ = "events"
+    __table_args__ = (sa.Index(None, "athlete_id", "at"),)
+
+    # BIGINT on PostgreSQL (the log only grows); INTEGER on SQLite, where only an INTEGER
+    # primary key is the auto-incrementing rowid.
+    id: int | None = Field(
+        default=None, primary_key=True, sa_type=sa.BigInteger().with_variant(sa.Integer, "sqlite")
+    )
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()])
+    at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(sa_type=sa.String(48))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
+
+
+class CoachLink(_Base, table=True):
+    """A one-time invite that binds a coach group chat to an athlete."""
+
+    __tablename__ = "coach_links"
+    __table_args__ = (sa.Index(None, "token", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(sa_type=sa.String(64))
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()], index=True)
+    group_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+    share_level: ShareLevel = Field(sa_type=StrEnumType(ShareLevel))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the invite can still be redeemed."""
+        return self.used_at is None and self.revoked_at is None
+
+
+class EducationLog(_Base, table=True):
+    """Which education snippet went to whom on which local date (the no-repeat rule)."""
+
+    __tablename__ = "education_log"
+    __table_args__ = (sa.Index(None, "athlete_id", "snippet_id", "sent_on", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()])
+    snippet_id: str = Field(sa_type=sa.String(64))
+    sent_on: date

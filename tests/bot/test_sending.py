@@ -1,0 +1,270 @@
+"""Flood pacing (fake monotonic clock), the Telegram error policy (PTB's real exception
+classes) and token redaction in logs."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+
+from bot.config import SendingSettings
+from bot.sending import (
+    FloodPacer,
+    RedactTokenFilter,
+    SendOutcome,
+    SendStatus,
+    install_token_redaction,
+    redact,
+    send_with_policy,
+)
+
+TOKEN = "123456789:AAHk-very_secret-PART-0123456789abcdefXYZ"
+
+
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best = 0
+    for i, start in enumerate(times):
+        count = sum(1 for t in times[i:] if t < start + window - 1e-9)
+        best = max(best, count)
+    return best
+
+
+def pacer_on(fake: FakeTime, **settings: Any) -> FloodPacer:
+    return FloodPacer(
+        SendingSettings.model_validate(settings), monotonic=fake.monotonic, sleep=fake.sleep
+    )
+
+
+# --- pacing -----------------------------------------------------------------------------------
+
+
+async def slots_for(fake: FakeTime, pacer: FloodPacer, chats: list[int]) -> list[float]:
+    slots = []
+    for chat_id in chats:
+        await pacer.wait(chat_id)
+        slots.append(fake.now)
+    return slots
+
+
+async def test_a_crowd_is_spread_at_the_global_rate() -> None:
+    fake = FakeTime()
+    pacer = pacer_on(fake)
+    slots = await slots_for(fake, pacer, list(range(1, 301)))
+    assert max_in_window(slots, 1.0) <= 30
+    # ...and the rate is used, not wasted: 300 sends take 10 s, not more.
+    assert slots[-1] - slots[0] == pytest.approx(299 / 30)
+
+
+async def test_one_private_chat_gets_a_short_burst_then_one_per_second() -> None:
+    fake = FakeTime()
+    pacer = pacer_on(fake, per_chat_burst=3)
+    slots = await slots_for(fake, pacer, [42] * 10)
+    assert slots[2] - slots[0] < 0.1  # the burst
+    gaps = [b - a for a, b in itertools.pairwise(slots[3:])]
+    assert all(gap == pytest.approx(1.0) for gap in gaps)
+
+
+async def test_a_group_gets_at_most_twenty_per_minute() -> None:
+    fake = FakeTime()
+    pacer = pacer_on(fake)
+    slots = await slots_for(fake, pacer, [-100777] * 45)
+    assert max_in_window(slots, 60.0) <= 20
+
+
+async def test_wait_sleeps_until_the_slot() -> None:
+    fake = FakeTime()
+    pacer = pacer_on(fake)
+    for chat in range(1, 4):
+        await pacer.wait(chat)
+    assert fake.sleeps == [pytest.approx(1 / 30), pytest.approx(1 / 30)]
+
+
+def test_hold_after_retry_after_does_not_hold_other_chats() -> None:
+    fake = FakeTime()
+    pacer = pacer_on(fake)
+    pacer.hold(42, 7.0)
+    assert pacer.try_reserve(42) == (False, pytest.approx(7.0))
+    assert pacer.try_reserve(43) == (True, 0.0)
+    assert pacer.try_reserve(44) == (True, pytest.approx(1 / 30))
+
+
+def test_pacing_state_stays_bounded() -> None:
+    fake = FakeTime()
+    pacer = pacer_on(fake)
+    for chat_id in range(1, 20_001):
+        assert pacer.try_reserve(chat_id)[0]
+        fake.now += 0.05
+    assert pacer.tracked_chats < 2_100  # recent chats only, not all 20,000
+
+
+# --- error policy -----------------------------------------------------------------------------
+
+
+def failing(*errors: Exception, result: object = "message") -> tuple[Callable[[], Any], list[int]]:
+    calls: list[int] = []
+    queue = list(errors)
+
+    async def call() -> object:
+        calls.append(1)
+        if queue:
+            raise queue.pop(0)
+        return result
+
+    return call, calls
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_retry_after_waits_then_sends() -> None:
+    fake = FakeTime()
+    call, calls = failing(RetryAfter(3))
+    outcome = await send_with_policy(call, chat_id=5, pacer=pacer_on(fake), sleep=fake.sleep)
+    assert outcome == SendOutcome(SendStatus.SENT, value="message")
+    assert len(calls) == 2
+    assert sum(fake.sleeps) >= 3.0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_retry_after_without_pacer_sleeps() -> None:
+    fake = FakeTime()
+    call, _ = failing(RetryAfter(2), RetryAfter(4))
+    outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep)
+    assert outcome.status is SendStatus.SENT
+    assert fake.sleeps == [2.0, 4.0]
+
+
+async def test_network_errors_back_off_exponentially() -> None:
+    fake = FakeTime()
+    call, calls = failing(TimedOut(), NetworkError("reset"))
+    outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep, base_backoff=0.5)
+    assert outcome.status is SendStatus.SENT
+    assert fake.sleeps == [0.5, 1.0]
+    assert len(calls) == 3
+
+
+async def test_network_retries_are_bounded() -> None:
+    fake = FakeTime()
+    call, calls = failing(*(TimedOut() for _ in range(10)))
+    outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep, max_network_attempts=4)
+    assert outcome.status is SendStatus.FAILED
+    assert len(calls) == 4
+
+
+async def test_bad_request_is_not_retried_although_it_is_a_network_error() -> None:
+    assert issubclass(BadRequest, NetworkError)
+    fake = FakeTime()
+    call, calls = failing(BadRequest("Bad Request: message text is empty"))
+    outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep)
+    assert outcome.status is SendStatus.FAILED
+    assert outcome.error is not None
+    assert "message text is empty" in outcome.error.lower()
+    assert (len(calls), fake.sleeps) == (1, [])
+
+
+async def test_forbidden_means_blocked() -> None:
+    call, _ = failing(Forbidden("Forbidden: bot was blocked by the user"))
+    assert (await send_with_policy(call, chat_id=5)).status is SendStatus.BLOCKED
+
+
+async def test_chat_migrated_carries_the_new_id() -> None:
+    call, _ = failing(ChatMigrated(-1001234567890))
+    outcome = await send_with_policy(call, chat_id=-5)
+    assert (outcome.status, outcome.new_chat_id) == (SendStatus.MIGRATED, -1001234567890)
+
+
+async def test_other_telegram_errors_fail() -> None:
+    call, _ = failing(Conflict("terminated by other getUpdates request"))
+    assert (await send_with_policy(call, chat_id=5)).status is SendStatus.FAILED
+
+
+async def test_programming_errors_propagate() -> None:
+    call, _ = failing(ValueError("bug"))
+    with pytest.raises(ValueError, match="bug"):
+        await send_with_policy(call, chat_id=5)
+
+
+def test_sent_outcome_picks_up_the_message_id() -> None:
+    class Message:
+        message_id = 99
+
+    assert SendOutcome.sent(Message()).message_id == 99
+
+
+# --- redaction --------------------------------------------------------------------------------
+
+
+def test_redact_removes_token_and_token_shaped_strings() -> None:
+    other = "987654:" + "x" * 35
+    text = f"url https://api.telegram.org/bot{TOKEN}/getMe and {other}"
+    cleaned = redact(text, [TOKEN])
+    assert TOKEN not in cleaned
+    assert other not in cleaned
+    assert "https://api.telegram.org/bot<redacted>/getMe" in cleaned
+
+
+def test_log_records_never_carry_the_token() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    handler.addFilter(RedactTokenFilter(TOKEN))
+    logger = logging.getLogger("httpx")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        url = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
+        logger.info('HTTP Request: %s %s "%s"', "POST", url, "HTTP/1.1 200 OK")
+        logger.warning("secret part alone: %s", TOKEN.split(":", 1)[1])
+        try:
+            raise RuntimeError(f"failed calling {url}")
+        except RuntimeError:
+            logger.exception("request failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "HTTP Request: POST https://api.telegram.org/bot<redacted>/sendMessage" in output
+    assert "RuntimeError" in output
+    assert TOKEN not in output
+    assert TOKEN.split(":", 1)[1] not in output
+
+
+def test_install_token_redaction_covers_root_handlers() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger("remodel-test-root")
+    root.addHandler(handler)
+    root.propagate = False
+    try:
+        install_token_redaction(TOKEN, root)
+        root.error("token=%s", TOKEN)
+    finally:
+        root.removeHandler(handler)
+    assert TOKEN not in stream.getvalue()
+    assert "<redacted>" in stream.getvalue()
