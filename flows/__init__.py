@@ -1,0 +1,76 @@
+"""Remodel's rehab engine: pure functions of content, profile, state, answers and dates.
+
+The stable API for the bot (documented in docs/engine-api.md). Nothing here reads the
+clock, the network or a database: today's local date and the history come in as arguments.
+"""
+
+from flows.checkin import DailyCheckIn, DayRecord, SessionResult
+from flows.engine import Decision, Event, decide, initial_state, pause, resume
+from flows.injury import Grade, RiskClass, Severity, Site, parse_grade, parse_site
+from flows.library import ContentError, Library, load_library, validate_library
+from flows.phases import Phase
+from flows.plan import DailyPlan, plan_for_day
+from flows.profile import (
+    AthleteProfile,
+    Clearance,
+    ClearanceKind,
+    RedsScreen,
+    WeightBearing,
+    record_clearance,
+)
+from flows.questionnaire.answers import Parsed, Refusal, answer_from_option, parse_answer
+from flows.questionnaire.flow import (
+    checkin_from_answers,
+    next_question,
+    profile_from_answers,
+    red_flags_in,
+    valid_zone_format,
+)
+from flows.reasons import Action, EventKind, Reason, RedFlag
+from flows.state import HoldReason, RehabState
+
+__all__ = [
+    "Action",
+    "AthleteProfile",
+    "Clearance",
+    "ClearanceKind",
+    "ContentError",
+    "DailyCheckIn",
+    "DailyPlan",
+    "DayRecord",
+    "Decision",
+    "Event",
+    "EventKind",
+    "Grade",
+    "HoldReason",
+    "Library",
+    "Parsed",
+    "Phase",
+    "Reason",
+    "RedFlag",
+    "RedsScreen",
+    "Refusal",
+    "RehabState",
+    "RiskClass",
+    "SessionResult",
+    "Severity",
+    "Site",
+    "WeightBearing",
+    "answer_from_option",
+    "checkin_from_answers",
+    "decide",
+    "initial_state",
+    "load_library",
+    "next_question",
+    "parse_answer",
+    "parse_grade",
+    "parse_site",
+    "pause",
+    "plan_for_day",
+    "profile_from_answers",
+    "record_clearance",
+    "red_flags_in",
+    "resume",
+    "valid_zone_format",
+    "validate_library",
+]

@@ -1,0 +1,664 @@
+"""Pydantic models for every file of `content/` (the contract is docs/content-format.md).
+
+Each `*File` model is the top level of one YAML file. Per-entry checks that need nothing
+but the entry (lengths, id format, HTML tags, placeholders vs params) are validators here;
+checks across files (source keys, exercise ids, topics) are in `flows.library.validate`.
+All models are frozen and reject unknown keys, so a typo in a YAML key is an error.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from flows.injury import Severity, Site
+from flows.phases import Phase
+
+#: Telegram HTML tags allowed in texts (docs/content-format.md, "Text rules").
+ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"})
+ALLOWED_ENTITIES = frozenset({"&lt;", "&gt;", "&amp;", "&quot;"})
+MESSAGE_LIMIT = 4096
+SNIPPET_LIMIT = 700
+OPTION_VALUE_LIMIT = 20
+
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z-]+)([^>]*)>")
+_ENTITY = re.compile(r"&[a-zA-Z#0-9]*;?")
+_KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_OPTION = re.compile(r"^[A-Za-z0-9_./:+-]+$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def html_problems(text: str) -> list[str]:
+    """Problems with `text` as Telegram HTML: unknown tags, unbalanced tags, bare & < >."""
+    problems: list[str] = []
+    stack: list[str] = []
+    for match in _TAG.finditer(text):
+        closing, name = match.group(1) == "/", match.group(2).lower()
+        if name not in ALLOWED_TAGS:
+            problems.append(f"tag <{name}> is not allowed in Telegram HTML")
+            continue
+        if closing:
+            if not stack or stack[-1] != name:
+                problems.append(f"closing tag </{name}> does not match an open tag")
+            else:
+                stack.pop()
+        else:
+            stack.append(name)
+    if stack:
+        problems.append(f"tag <{stack[-1]}> is not closed")
+    stripped = _TAG.sub("", text)
+    if "<" in stripped or ">" in stripped:
+        problems.append("a literal < or > must be written &lt; or &gt;")
+    for match in _ENTITY.finditer(stripped):
+        if match.group(0) not in ALLOWED_ENTITIES:
+            problems.append(f"{match.group(0)!r}: a literal & must be written &amp;")
+    return problems
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields of a str.format text; ValueError on format specs or bad braces."""
+    names: set[str] = set()
+    for _, field, spec, conversion in string.Formatter().parse(text):
+        if field is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{field}}} must not have a format spec")
+        if not field.isidentifier():
+            raise ValueError(f"placeholder {{{field}}} is not a plain name")
+        names.add(field)
+    return names
+
+
+def _check_text(text: str, params: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    if len(text) > limit:
+        raise ValueError(f"text is {len(text)} characters, the limit is {limit}")
+    problems = html_problems(text)
+    if problems:
+        raise ValueError("; ".join(problems))
+    used = placeholders(text)
+    if used != set(params):
+        raise ValueError(f"placeholders {sorted(used)} do not match params {sorted(params)}")
+    return text
+
+
+# --------------------------------------------------------------------------- messages
+
+
+class Message(Model):
+    """One message text: Telegram HTML with `{name}` placeholders listed in `params`."""
+
+    text: str
+    params: list[str] = Field(default_factory=list)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _text_ok(self) -> Message:
+        _check_text(self.text, self.params)
+        return self
+
+
+class MessagesFile(Model):
+    """bot.yaml, coach.yaml, decisions.yaml and safety.yaml: `messages: {key: Message}`."""
+
+    messages: dict[str, Message]
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(Model):
+    cite: str
+    grade: Literal["V", "S", "M", "D"]
+
+
+class SourcesFile(Model):
+    sources: dict[str, Source]
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+class Num(Model):
+    """A threshold: a number and the source key it comes from."""
+
+    value: float
+    source: str
+    note: str = ""
+
+
+class Int(Model):
+    """An integer threshold (days, counts) and its source key."""
+
+    value: int = Field(ge=0)
+    source: str
+    note: str = ""
+
+
+class BySeverity(Model):
+    """One integer per severity bucket (flows.injury.Severity)."""
+
+    mild: Int
+    moderate: Int
+    severe: Int
+    fracture: Int
+    unknown: Int
+
+    def of(self, sev: Severity) -> Int:
+        value: Int = getattr(self, sev.value)
+        return value
+
+
+class DwellRule(Model):
+    """Minimum active days in a phase: by severity, plus extras for high-risk and
+    trabecular sites."""
+
+    by_severity: BySeverity
+    high_risk_extra: Int
+    trabecular_extra: Int
+
+
+class StageRule(Model):
+    """How a ladder stage is climbed: clean sessions needed and minimum days at a stage."""
+
+    sessions_to_advance: Int
+    min_days: Int
+
+
+class PainRules(Model):
+    """Bone pain rules (FACTS §4.2, §4.4); pain values are 0–10 at the injured site."""
+
+    during_max: Num  # during activity: above this the session stops and the stage steps back
+    after_max: Num  # after activity: above this the session does not count as clean
+    walking_max: Num  # with walking/ADLs: above this blocks progress; in later phases a red flag
+    rest_red_flag: Num  # at rest: at or above this is a red flag
+    morning_margin: Num  # next-morning pain above baseline + margin steps back
+    baseline_window_days: Int
+    symptom_hold_days: Int  # site symptoms on this many consecutive days (>24 h): no progress
+    symptom_step_back_days: Int  # ... on this many (>48 h): step back
+    symptom_min: Num  # a site pain at or above this counts as a symptom
+    step_back_episode_days: Int  # one step back per episode of this many days
+    second_step_back_window_days: Int  # a second step back within this window: review
+    trend_days: Int  # pain at or above trend_min and not falling over this many days: red flag
+    trend_min: Num
+
+
+class GateRules(Model):
+    """Advancement criteria (FACTS §2.3, §2.4, §5, §9)."""
+
+    protect_pain_free_days: Int
+    walk_test_minutes: Int
+    heel_raises_min: Int
+    hop_test_seconds: Int
+    continuous_runs_needed: Int
+    rts_symptom_free_running_days: Int
+    readiness_min: Int  # I-PRRS-style 0–60
+    readiness_max_age_days: Int
+    fear_high: Num  # daily 0–10 fear at or above this brings support
+    fear_rts_max: Num  # mean daily fear over the window must not exceed this for RTS
+    fear_window_days: Int
+    normal_training_volume_fraction: Num
+    easy_pace_min_per_km: Num
+
+
+class RedsRules(Model):
+    """Partial Triad CRA from self-report (FACTS §7)."""
+
+    score_review: Int
+    score_restrict: Int
+    slow_factor: Num  # dwell multiplier while the score is in the review band
+
+
+class SleepRules(Model):
+    """Sleep flags (FACTS §6)."""
+
+    short_hours: Num
+    poor_quality_max: Num
+    window_days: Int
+    poor_days: Int
+
+
+class CalibrationRange(Model):
+    """A published return-to-sport range the simulator is checked against."""
+
+    label: str
+    severities: list[Severity]
+    risk: Literal["low", "high", "any"] = "any"
+    min_days: int
+    max_days: int
+    source: str
+    note: str = ""
+
+
+class ProtocolFile(Model):
+    """content/protocol.yaml: every engine threshold with its source key."""
+
+    dwell: dict[Phase, DwellRule]
+    stages: dict[Phase, StageRule]
+    pain: PainRules
+    gates: GateRules
+    reds: RedsRules
+    sleep: SleepRules
+    calibration: list[CalibrationRange] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+class QuestionType(StrEnum):
+    SCALE = "scale"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    NUMBER = "number"
+    TIME_OF_DAY = "time_of_day"
+    TEXT = "text"
+
+
+Scalar = bool | int | float | str
+
+
+class Condition(Model):
+    """Ask a question only when an earlier answer (or a context value) is in `in_`.
+
+    `answer:` names a question id of the same questionnaire; `context:` names a key the
+    caller passes (`phase`, `stage`, `site`, `planned_session`, ...).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    answer: str | None = None
+    context: str | None = None
+    in_: list[Scalar] = Field(alias="in")
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Condition:
+        if (self.answer is None) == (self.context is None):
+            raise ValueError("a condition names exactly one of `answer` or `context`")
+        return self
+
+
+class Option(Model):
+    value: str
+    label: str
+    group: str | None = None  # e.g. the region of a site option
+
+    @field_validator("value")
+    @classmethod
+    def _short_ascii(cls, v: str) -> str:
+        if len(v) > OPTION_VALUE_LIMIT or not _OPTION.match(v):
+            raise ValueError(
+                f"option value {v!r} must be at most {OPTION_VALUE_LIMIT} ASCII characters "
+                "(letters, digits, _ . / : + -)"
+            )
+        return v
+
+
+class Question(Model):
+    """One question. `maps_to` is a `DailyCheckIn` field (check-ins) or a profile field
+    (onboarding: `profile.<name>`); `None` for questions that only steer the dialogue."""
+
+    id: str
+    type: QuestionType
+    text: str
+    maps_to: str | None = None
+    #: Instead of maps_to: add `answer * sum_scale` into this check-in field (the weekly
+    #: I-PRRS items sum to `readiness`: six 0–100 ratings / 10 = 0–60, FACTS §5).
+    sum_into: str | None = None
+    sum_scale: float = 1.0
+    optional: bool = False  # the athlete may skip it ("skip" button / "skip" typed)
+    ask_if: list[Condition] = Field(default_factory=list)
+    options: list[Option] = Field(default_factory=list)
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    integer: bool = False
+    max_length: int | None = None
+    low_label: str | None = None
+    high_label: str | None = None
+    help: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _snake(cls, v: str) -> str:
+        if not _SNAKE.match(v):
+            raise ValueError(f"id {v!r} must be snake_case")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> Question:
+        _check_text(self.text, [])
+        t = self.type
+        if t is QuestionType.CHOICE:
+            if len(self.options) < 2:
+                raise ValueError("a choice question needs at least 2 options")
+            values = [o.value for o in self.options]
+            if len(set(values)) != len(values):
+                raise ValueError("option values must be unique")
+        elif self.options:
+            raise ValueError(f"a {t} question has no options")
+        if t is QuestionType.NUMBER:
+            if self.min is None or self.max is None or self.unit is None:
+                raise ValueError("a number question needs min, max and unit")
+            if self.min > self.max:
+                raise ValueError("min is greater than max")
+        if t is QuestionType.SCALE and (self.min, self.max) not in {(None, None), (0, 10)}:
+            raise ValueError("a scale question is 0–10")
+        if t is QuestionType.TEXT and self.max_length is None:
+            raise ValueError("a text question needs max_length")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(min, max) for number and scale questions."""
+        if self.type is QuestionType.SCALE:
+            return (0.0, 10.0)
+        return (float(self.min or 0.0), float(self.max or 0.0))
+
+
+class Questionnaire(Model):
+    title: str
+    intro: str | None = None
+    outro: str | None = None
+    questions: list[Question]
+
+    @model_validator(mode="after")
+    def _ids(self) -> Questionnaire:
+        ids = [q.id for q in self.questions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate question ids: {dupes}")
+        seen: set[str] = set()
+        for q in self.questions:
+            for cond in q.ask_if:
+                if cond.answer is not None and cond.answer not in seen:
+                    raise ValueError(
+                        f"question {q.id!r}: ask_if refers to {cond.answer!r}, "
+                        "which is not an earlier question"
+                    )
+            seen.add(q.id)
+        return self
+
+
+class Lexicon(Model):
+    """Words the lenient parser understands, per language."""
+
+    yes: list[str]
+    no: list[str]
+    skip: list[str]
+    approx: list[str]  # "about", "around", "~": ignored before a number
+    numbers: dict[str, int]  # "three": 3
+    hours: list[str]  # unit words meaning hours ("h", "hours")
+    minutes: list[str]
+    am: list[str]
+    pm: list[str]
+
+
+class QuestionnairesFile(Model):
+    """content/<lang>/questionnaires.yaml."""
+
+    questionnaires: dict[str, Questionnaire]
+    refusals: dict[QuestionType, Message]
+    lexicon: Lexicon
+
+    @field_validator("questionnaires")
+    @classmethod
+    def _required(cls, v: dict[str, Questionnaire]) -> dict[str, Questionnaire]:
+        missing = {"onboarding", "morning", "evening", "weekly"} - set(v)
+        if missing:
+            raise ValueError(f"missing questionnaires: {sorted(missing)}")
+        return v
+
+
+# --------------------------------------------------------------------------- checklist
+
+
+class ChecklistItem(Model):
+    id: str
+    check: str  # the engine check that decides it (flows.rules.readiness.CHECKS)
+    text: str
+    source: str
+
+    @model_validator(mode="after")
+    def _text_ok(self) -> ChecklistItem:
+        _check_text(self.text, [])
+        return self
+
+
+class ChecklistFile(Model):
+    items: list[ChecklistItem]
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class ActivityKind(StrEnum):
+    REST = "rest"
+    WALK = "walk"
+    HOPS = "hops"
+    WALK_RUN = "walk_run"
+    RUN = "run"
+    SPORT = "sport"
+
+
+class Activity(Model):
+    """The graded activity of a stage. Only the fields that fit `kind` are set."""
+
+    kind: ActivityKind
+    minutes: int | None = Field(default=None, ge=0)
+    walk_minutes: int | None = Field(default=None, ge=0)
+    run_minutes: int | None = Field(default=None, ge=0)
+    repeats: int | None = Field(default=None, ge=1)
+    foot_contacts: int | None = Field(default=None, ge=0)
+    volume_fraction: float | None = Field(default=None, gt=0, le=1.5)
+    intensity: str
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Activity:
+        k = self.kind
+        if k is ActivityKind.WALK_RUN and not (
+            self.walk_minutes is not None and self.run_minutes and self.repeats
+        ):
+            raise ValueError("a walk_run activity needs walk_minutes, run_minutes, repeats")
+        if k is ActivityKind.HOPS and not self.foot_contacts:
+            raise ValueError("a hops activity needs foot_contacts")
+        if k in (ActivityKind.WALK, ActivityKind.RUN) and not self.minutes:
+            raise ValueError(f"a {k} activity needs minutes")
+        if k is ActivityKind.SPORT and self.volume_fraction is None:
+            raise ValueError("a sport activity needs volume_fraction")
+        return self
+
+
+class Stage(Model):
+    stage: int = Field(ge=1)
+    title: str
+    activity: Activity
+    exercises: list[str] = Field(default_factory=list)  # exercise ids from exercises.yaml
+    note: str | None = None
+    source: str
+
+
+class PhasePlan(Model):
+    """Session templates of one phase.
+
+    `schedule`: `daily` (a session every day, with `rest_every`th day of the phase a rest
+    day) or `alternate` (impact sessions never on consecutive days: the day after a session
+    is a rest/cross-training day).
+    """
+
+    schedule: Literal["daily", "alternate"]
+    rest_every: int | None = Field(default=None, ge=2)
+    #: Minutes of cross-training offered when the day has no graded session to replace.
+    cross_training_minutes: int = Field(default=30, ge=0)
+    stop_rules: list[str]
+    stages: list[Stage]
+
+    @model_validator(mode="after")
+    def _numbered(self) -> PhasePlan:
+        numbers = [s.stage for s in self.stages]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"stages must be numbered 1..n in order, got {numbers}")
+        return self
+
+
+class PlansFile(Model):
+    phases: dict[Phase, PhasePlan]
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+class ExerciseCategory(StrEnum):
+    MOBILITY = "mobility"
+    ISOMETRIC = "isometric"
+    UPPER_BODY = "upper_body"
+    CORE = "core"
+    HIP = "hip"
+    CALF_FOOT = "calf_foot"
+    BALANCE = "balance"
+    CLOSED_CHAIN = "closed_chain"
+    PLYOMETRIC = "plyometric"
+
+
+class Exercise(Model):
+    id: str
+    name: str
+    category: ExerciseCategory
+    cues: str
+    dose: str
+    phases: list[Phase]
+    avoid_sites: list[Site] = Field(default_factory=list)
+    source: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, v: str) -> str:
+        if not _KEBAB.match(v):
+            raise ValueError(f"id {v!r} must be kebab-case")
+        return v
+
+    @model_validator(mode="after")
+    def _texts(self) -> Exercise:
+        _check_text(self.cues, [])
+        _check_text(self.dose, [])
+        _check_text(self.name, [])
+        return self
+
+
+class ExercisesFile(Model):
+    exercises: list[Exercise]
+
+
+# --------------------------------------------------------------------------- cross-training
+
+
+class Modality(Model):
+    id: str
+    name: str
+    bone_load_rank: int = Field(ge=1, le=6)
+    phases: list[Phase]
+    excluded_sites: list[Site] = Field(default_factory=list)
+    caution_sites: list[Site] = Field(default_factory=list)
+    minutes_per_run_minute: float = Field(gt=0)
+    intensity: str
+    stop_signs: str
+    caution: str | None = None
+    source: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, v: str) -> str:
+        if not _KEBAB.match(v):
+            raise ValueError(f"id {v!r} must be kebab-case")
+        return v
+
+    @model_validator(mode="after")
+    def _texts(self) -> Modality:
+        for text in (self.name, self.intensity, self.stop_signs, self.caution or ""):
+            _check_text(text, [])
+        if self.caution_sites and not self.caution:
+            raise ValueError("caution_sites are listed but there is no caution text")
+        return self
+
+
+class CrossTrainingFile(Model):
+    modalities: list[Modality]
+
+
+# --------------------------------------------------------------------------- education
+
+#: Education topics (docs/content-format.md).
+TOPICS = (
+    "bone_biology",
+    "pain_signals",
+    "sleep",
+    "nutrition",
+    "reds",
+    "stress_recovery",
+    "fear_confidence",
+    "footwear_surfaces",
+    "cross_training",
+    "strength_control",
+    "rts_checklist",
+    "prevention",
+    "care_team",
+    "technique",
+    "plan_basics",
+)
+
+PhaseOrAll = Phase | Literal["all"]
+
+
+class Snippet(Model):
+    id: str
+    topic: str
+    title: str
+    text: str
+    phases: list[PhaseOrAll]
+    source: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, v: str) -> str:
+        if not _KEBAB.match(v):
+            raise ValueError(f"id {v!r} must be kebab-case")
+        return v
+
+    @model_validator(mode="after")
+    def _texts(self) -> Snippet:
+        _check_text(self.text, [], SNIPPET_LIMIT)
+        _check_text(self.title, [])
+        return self
+
+    def fits(self, phase: Phase) -> bool:
+        return "all" in self.phases or phase in self.phases
+
+
+class EducationFile(Model):
+    snippets: list[Snippet]
+    topics: dict[str, str]
+
+
+# --------------------------------------------------------------------------- helpers
+
+#: The file each model reads, relative to the content root ({lang} = language folder).
+FILES: dict[str, tuple[str, type[Model]]] = {
+    "sources": ("sources.yaml", SourcesFile),
+    "protocol": ("protocol.yaml", ProtocolFile),
+    "questionnaires": ("{lang}/questionnaires.yaml", QuestionnairesFile),
+    "decisions": ("{lang}/decisions.yaml", MessagesFile),
+    "safety": ("{lang}/safety.yaml", MessagesFile),
+    "checklist": ("{lang}/checklist.yaml", ChecklistFile),
+    "plans": ("{lang}/plans.yaml", PlansFile),
+    "exercises": ("{lang}/exercises.yaml", ExercisesFile),
+    "crosstraining": ("{lang}/crosstraining.yaml", CrossTrainingFile),
+    "education": ("{lang}/education.yaml", EducationFile),
+    "bot": ("{lang}/bot.yaml", MessagesFile),
+    "coach": ("{lang}/coach.yaml", MessagesFile),
+}

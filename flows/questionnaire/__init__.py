@@ -1,0 +1,1 @@
+"""Questionnaires: lenient answer parsing, dialogue order, mapping onto the engine."""

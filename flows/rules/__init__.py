@@ -1,0 +1,1 @@
+"""The decision rules: safety (red flags), regression, advancement gates, readiness."""

@@ -1,0 +1,71 @@
+"""Red flags (FACTS §4.4): answers that stop progression and escalate at once.
+
+Pure detection: which flags a check-in raises, given the phase and the recent days. The
+engine turns any flag into hold + escalation in the same reply.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from flows.checkin import DailyCheckIn, DayRecord
+from flows.library.schema import ProtocolFile
+from flows.phases import Phase
+from flows.reasons import RedFlag
+
+
+def red_flags(
+    protocol: ProtocolFile,
+    phase: Phase,
+    checkin: DailyCheckIn,
+    recent: Sequence[DayRecord] = (),
+) -> list[RedFlag]:
+    """Red flags raised by `checkin` for an athlete whose main-line phase is `phase`.
+
+    `recent` are earlier days (oldest first) for the trend rule. Walking pain is a red flag
+    only after protect, i.e. once walking had been pain-free (FACTS §4.4 item 2). Pain that
+    builds within one session or changes the stride is a regression (FACTS §4.2 table), not
+    a flag; a limp that persists is a flag.
+    """
+    pain = protocol.pain
+    flags: list[RedFlag] = []
+    c = checkin
+    if c.cannot_bear_weight:
+        flags.append(RedFlag.CANNOT_BEAR_WEIGHT)
+    if c.night_pain:
+        flags.append(RedFlag.NIGHT_PAIN)
+    if c.pain_rest is not None and c.pain_rest >= pain.rest_red_flag.value:
+        flags.append(RedFlag.REST_PAIN)
+    if (
+        phase is not Phase.PROTECT
+        and c.pain_walking is not None
+        and c.pain_walking > pain.walking_max.value
+    ):
+        flags.append(RedFlag.WALKING_PAIN)
+    if c.limp:
+        flags.append(RedFlag.LIMP)
+    if c.swelling:
+        flags.append(RedFlag.SWELLING)
+    if c.groin_pain:
+        flags.append(RedFlag.GROIN_PAIN)
+    if c.high_risk_pattern:
+        flags.append(RedFlag.HIGH_RISK_PATTERN)
+    if c.new_site_pain:
+        flags.append(RedFlag.NEW_SITE)
+    if c.reds_signs:
+        flags.append(RedFlag.REDS_SIGNS)
+    if _rising_trend(protocol, [*(r.checkin for r in recent), c]):
+        flags.append(RedFlag.PAIN_TREND)
+    return flags
+
+
+def _rising_trend(protocol: ProtocolFile, checkins: Sequence[DailyCheckIn]) -> bool:
+    """Site pain at or above `trend_min`, the same or higher, on `trend_days` days running."""
+    n = protocol.pain.trend_days.value
+    if n < 2 or len(checkins) < n:
+        return False
+    worst = [max(c.site_pains(), default=-1) for c in checkins[-n:]]
+    if min(worst) < protocol.pain.trend_min.value:
+        return False
+    return all(b >= a for a, b in itertools.pairwise(worst))

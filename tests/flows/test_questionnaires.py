@@ -1,0 +1,257 @@
+"""Lenient answer parsing per question type, dialogue order and mapping onto the engine."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+import pytest
+
+from flows.checkin import SessionResult
+from flows.injury import Grade, Site
+from flows.library.loader import Library
+from flows.library.schema import Question
+from flows.phases import Phase
+from flows.profile import WeightBearing
+from flows.questionnaire.answers import Parsed, Refusal, answer_from_option, parse_answer
+from flows.questionnaire.flow import (
+    checkin_from_answers,
+    next_question,
+    profile_from_answers,
+    red_flags_in,
+    valid_zone_format,
+)
+from flows.reasons import RedFlag
+
+
+def q(library: Library, form: str, qid: str) -> Question:
+    return next(x for x in library.questionnaires.questionnaires[form].questions if x.id == qid)
+
+
+def parse(library: Library, form: str, qid: str, raw: str) -> Parsed | Refusal:
+    return parse_answer(q(library, form, qid), raw, library.questionnaires)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("3", 3),
+        ("3/10", 3),
+        ("three", 3),
+        ("about 3", 3),
+        ("~3", 3),
+        ("3 out of 10", 3),
+        (" 0 ", 0),
+        ("no", 0),
+        ("none", 0),
+        ("2.5", 3),
+        ("10", 10),
+        ("Ten", 10),
+    ],
+)
+def test_scale_lenient(library: Library, raw: str, value: int) -> None:
+    assert parse(library, "morning", "next_morning_pain", raw) == Parsed(value)
+
+
+@pytest.mark.parametrize("raw", ["11", "-1", "lots", "3 or 4", ""])
+def test_scale_refusal_repeats_expectation(library: Library, raw: str) -> None:
+    result = parse(library, "morning", "next_morning_pain", raw)
+    assert isinstance(result, Refusal)
+    assert "0 to 10" in result.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("yes", True), ("Y", True), ("yep!", True), ("nope", False), ("No.", False), ("n", False)],
+)
+def test_yes_no(library: Library, raw: str, value: bool) -> None:
+    assert parse(library, "morning", "night_pain", raw) == Parsed(value)
+
+
+def test_yes_no_refusal(library: Library) -> None:
+    result = parse(library, "morning", "night_pain", "perhaps")
+    assert isinstance(result, Refusal)
+    assert "yes or no" in result.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("7.5 h", 7.5),
+        ("7h30", 7.5),
+        ("7 hours", 7.0),
+        ("about 8", 8.0),
+        ("6:45", 6.75),
+        ("7,5", 7.5),
+        ("8h", 8.0),
+    ],
+)
+def test_number_hours(library: Library, raw: str, value: float) -> None:
+    assert parse(library, "morning", "sleep_hours", raw) == Parsed(value)
+
+
+def test_number_refusal_names_range_and_unit(library: Library) -> None:
+    result = parse(library, "morning", "sleep_hours", "20")
+    assert isinstance(result, Refusal)
+    assert "0 to 16" in result.text
+    assert "hours" in result.text
+
+
+def test_integer_number(library: Library) -> None:
+    assert parse(library, "evening", "heel_raises", "25") == Parsed(25)
+    assert parse(library, "evening", "heel_raises", "twelve") == Parsed(12)
+    assert isinstance(parse(library, "evening", "heel_raises", "25.5"), Refusal)
+
+
+def test_percent_number(library: Library) -> None:
+    assert parse(library, "weekly", "conf_bone", "80%") == Parsed(80.0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("7:30", time(7, 30)),
+        ("07:30", time(7, 30)),
+        ("8pm", time(20, 0)),
+        ("8 pm", time(20, 0)),
+        ("20h", time(20, 0)),
+        ("7.15", time(7, 15)),
+        ("12am", time(0, 0)),
+        ("730", time(7, 30)),
+    ],
+)
+def test_time_of_day(library: Library, raw: str, value: time) -> None:
+    assert parse(library, "onboarding", "morning_time", raw) == Parsed(value)
+
+
+@pytest.mark.parametrize("raw", ["25:00", "7:75", "soon", "13pm"])
+def test_time_refusal(library: Library, raw: str) -> None:
+    result = parse(library, "onboarding", "morning_time", raw)
+    assert isinstance(result, Refusal)
+    assert "7:30" in result.text
+
+
+def test_choice_by_value_label_index_prefix(library: Library) -> None:
+    assert parse(library, "evening", "session", "done") == Parsed("done")
+    assert parse(library, "evening", "session", "Part of it") == Parsed("partial")
+    assert parse(library, "evening", "session", "3") == Parsed("skipped")
+    assert parse(library, "evening", "session", "skip") == Parsed("skipped")
+    refusal = parse(library, "evening", "session", "maybe")
+    assert isinstance(refusal, Refusal)
+    assert "Done" in refusal.text
+
+
+def test_answer_from_option(library: Library) -> None:
+    session = q(library, "evening", "session")
+    forms = library.questionnaires
+    assert answer_from_option(session, "partial", forms) == Parsed("partial")
+    assert isinstance(answer_from_option(session, "stale", forms), Refusal)
+    assert answer_from_option(q(library, "morning", "night_pain"), "yes", forms) == Parsed(True)
+
+
+def test_text_and_skip(library: Library) -> None:
+    assert parse(library, "evening", "note", "felt good") == Parsed("felt good")
+    assert parse(library, "evening", "note", "skip") == Parsed(None)  # optional
+    result = parse(library, "evening", "note", "x" * 501)
+    assert isinstance(result, Refusal)
+    assert "500" in result.text
+
+
+def test_option_values_short_ascii(library: Library) -> None:
+    for form in library.questionnaires.questionnaires.values():
+        for question in form.questions:
+            for option in question.options:
+                assert len(option.value) <= 20
+                assert option.value.isascii()
+
+
+def test_site_options_grouped_by_region(library: Library) -> None:
+    groups = {o.group for o in q(library, "onboarding", "site").options}
+    assert groups == {"shin", "foot_ankle", "hip_pelvis", "other"}
+
+
+def test_session_questions_skipped_without_session(library: Library) -> None:
+    evening = library.questionnaires.questionnaires["evening"]
+    answers: dict[str, Any] = {}
+    asked = []
+    context = {"planned_session": True, "phase": "walk_run"}
+    while (question := next_question(evening, answers, context)) is not None:
+        asked.append(question.id)
+        answers[question.id] = {"session": "skipped"}.get(question.id, False)
+    assert "session" in asked
+    assert "pain_during" not in asked
+    answers = {}
+    asked = []
+    while (question := next_question(evening, answers, {"planned_session": False})) is not None:
+        asked.append(question.id)
+        answers[question.id] = False
+    assert "session" not in asked
+    assert "pain_during" not in asked
+
+
+def test_checkin_mapping_and_readiness_sum(library: Library) -> None:
+    forms = library.questionnaires.questionnaires
+    evening = checkin_from_answers(
+        forms["evening"], {"session": "done", "pain_during": 1, "limp": False}
+    )
+    assert evening.session is SessionResult.DONE
+    assert evening.pain_during == 1
+    weekly_answers = {
+        f"conf_{k}": 90 for k in ("overall", "pain", "effort", "focus", "bone", "skill")
+    }
+    assert checkin_from_answers(forms["weekly"], weekly_answers).readiness == 54
+    partial = dict(weekly_answers)
+    partial["conf_bone"] = None
+    assert checkin_from_answers(forms["weekly"], partial).readiness is None
+
+
+def test_red_flags_in_answers_so_far(library: Library) -> None:
+    morning = library.questionnaires.questionnaires["morning"]
+    assert red_flags_in(library.protocol, morning, {"night_pain": True}, Phase.WALK_RUN) == [
+        RedFlag.NIGHT_PAIN
+    ]
+    assert red_flags_in(library.protocol, morning, {"night_pain": False}, Phase.WALK_RUN) == []
+
+
+def test_onboarding_profile(library: Library) -> None:
+    form = library.questionnaires.questionnaires["onboarding"]
+    answers = {
+        "consent": True,
+        "site": "mt5_proximal",
+        "grade": "km2",
+        "days_since_diagnosis": 10,
+        "weight_bearing": "partial",
+        "sport": "running",
+        "weekly_volume_km": 35.0,
+        "timezone": "other",
+        "timezone_other": "Europe/Dublin",
+        "morning_time": time(7, 0),
+        "evening_time": time(20, 0),
+        "reds_opt_in": False,
+    }
+    profile = profile_from_answers(form, answers, date(2025, 5, 20))
+    assert profile.site is Site.METATARSAL_5_PROXIMAL
+    assert profile.grade is Grade.KM2
+    assert profile.diagnosis_date == date(2025, 5, 10)
+    assert profile.weight_bearing is WeightBearing.PARTIAL
+    assert profile.timezone == "Europe/Dublin"
+    with pytest.raises(ValueError, match="consent"):
+        profile_from_answers(form, {**answers, "consent": False}, date(2025, 5, 20))
+
+
+def test_reds_questions_only_after_opt_in(library: Library) -> None:
+    form = library.questionnaires.questionnaires["onboarding"]
+    ids = [x.id for x in form.questions]
+    answers: dict[str, Any] = {i: None for i in ids[: ids.index("reds_opt_in")]}
+    answers["reds_opt_in"] = False
+    assert next_question(form, answers) is None
+    answers["reds_opt_in"] = True
+    nxt = next_question(form, answers)
+    assert nxt is not None
+    assert nxt.id == "reds_restriction"
+
+
+def test_zone_format() -> None:
+    assert valid_zone_format("America/Argentina/Buenos_Aires")
+    assert valid_zone_format("Lisbon")
+    assert not valid_zone_format("Europe/<script>")
