@@ -17,7 +17,7 @@ from flows.library.loader import Library
 from flows.library.schema import ActivityKind, PhasePlan
 from flows.phases import Phase
 from flows.profile import AthleteProfile
-from flows.state import RehabState
+from flows.state import GATE_HOLDS, RehabState
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,20 +116,28 @@ def plan_for_day(
 ) -> DailyPlan:
     """The plan for `today` given the state after the latest decision.
 
-    On hold or paused there is no graded session; cross-training is offered as in protect
-    (hold) or in the phase paused from. `recent_snippet_ids` are snippets already shown
-    (most recent last); pass at least the last few weeks' worth.
+    On a gate hold (waiting for a clearance) the session of the held phase and stage goes
+    on unchanged; on any other hold, or paused, there is no graded session and
+    cross-training is offered as in protect (hold) or in the phase paused from.
+    `recent_snippet_ids` are snippets already shown (most recent last); pass at least the
+    last few weeks' worth.
     """
     phase = state.phase
-    base = state.active_phase if phase is Phase.PAUSED else phase
-    if phase is Phase.HOLD:
+    # A gate hold only waits for a clinician's clearance: the athlete keeps the session they
+    # already tolerate (their phase and stage, no progression). Any other hold is a safety
+    # hold: no graded session, protect-level cross-training only.
+    gate_hold = phase is Phase.HOLD and state.hold_reason in GATE_HOLDS
+    base = state.active_phase if phase is Phase.PAUSED or gate_hold else phase
+    if phase is Phase.HOLD and not gate_hold:
         base = Phase.PROTECT
     plan = library.plans.phases[base]
-    stage_no = min(max(state.stage, 1), len(plan.stages)) if phase is base else 1
+    keeps_stage = phase is base or gate_hold
+    stage_no = min(max(state.stage, 1), len(plan.stages)) if keeps_stage else 1
     stage = plan.stages[stage_no - 1]
     session: SessionPlan | None = None
-    rest = phase in (Phase.HOLD, Phase.PAUSED) or _is_rest_day(plan, state, today, history)
-    if phase not in (Phase.HOLD, Phase.PAUSED):
+    graded = phase not in (Phase.HOLD, Phase.PAUSED) or gate_hold
+    rest = not graded or _is_rest_day(plan, state, today, history)
+    if graded:
         act = stage.activity
         exercises = [
             ExerciseItem(ex.id, ex.name, ex.dose, ex.cues)
@@ -138,7 +146,7 @@ def plan_for_day(
             and profile.site not in ex.avoid_sites
         ]
         session = SessionPlan(
-            phase=phase,
+            phase=base,
             stage=stage_no,
             title=stage.title,
             kind=act.kind,
@@ -184,7 +192,7 @@ def plan_for_day(
         snippet=SnippetChoice(snippet.id, snippet.topic, snippet.title, snippet.text)
         if snippet
         else None,
-        safety_line=library.text("safety", f"safety_line.{phase.value}"),
+        safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
     )
 
 

@@ -22,6 +22,11 @@ class HoldReason(StrEnum):
     RTS_GATE = "rts_gate"  # needs an RTS clearance to enter return_to_sport
 
 
+#: Holds that only wait for a clinician's clearance to pass a gate; they are not about
+#: symptoms, so the athlete's current tolerated session goes on while they wait.
+GATE_HOLDS = frozenset({HoldReason.IMPACT_GATE, HoldReason.RTS_GATE})
+
+
 @dataclass(frozen=True, slots=True)
 class RehabState:
     """Where the athlete stands.

@@ -115,3 +115,30 @@ def test_snippet_not_repeated_until_topic_pool_used(library: Library) -> None:
         seen.append(plan.snippet.id)
     assert seen[:2] == ["sleep-1", "sleep-2"]
     assert len(set(seen)) == 3  # the third is another unseen snippet, not a repeat
+
+
+def held(reason: HoldReason, from_phase: Phase, stage: int) -> RehabState:
+    return replace(at(Phase.HOLD, stage), hold_reason=reason, held_since=DAY0, held_from=from_phase)
+
+
+def test_gate_hold_keeps_the_tolerated_session_without_progressing(library: Library) -> None:
+    profile = make_profile(site=Site.NAVICULAR)
+    waiting = held(HoldReason.IMPACT_GATE, Phase.WALK_STRENGTH, 5)
+    days = [plan_for_day(library, profile, waiting, DAY0 + timedelta(days=i), []) for i in range(4)]
+    sessions = [p.session for p in days if not p.is_rest_day]
+    assert sessions, "a gate hold must not turn every day into a rest day"
+    for session in sessions:
+        assert session is not None
+        assert (session.phase, session.stage, session.kind) == (
+            Phase.WALK_STRENGTH,
+            5,
+            ActivityKind.WALK,
+        )
+
+
+def test_safety_hold_has_no_graded_session(library: Library) -> None:
+    flagged = held(HoldReason.RED_FLAG, Phase.WALK_RUN, 3)
+    plan = plan_for_day(library, make_profile(), flagged, DAY0, [])
+    assert plan.session is None
+    assert plan.is_rest_day
+    assert plan.cross_training
