@@ -1,0 +1,136 @@
+"""The composition root: one place builds the python-telegram-bot Application.
+
+Entry points (for ``bot.cli``, benches and tests)::
+
+    from bot.app import build_application, on_startup, services_of
+
+    app = build_application(
+        settings,                 # bot.config.Settings (token, base URL, schedule, sending)
+        clock=SystemClock(),      # or a ManualClock in tests / ``remodel chat``
+        store=store,              # bot.storage.Store on a migrated database (bot.storage.upgrade)
+        library=library,          # flows.library.load_library(content_root, language)
+        base_url=None,            # Bot API base, e.g. SandboxServer.bot_api_base; default: settings
+        base_file_url=None,       # file base, e.g. SandboxServer.bot_file_base
+        token=None,               # default: settings.require_token()
+        run_ticker=True,          # install the ticker's repeating JobQueue job at start-up
+    )
+    app.run_polling()             # on_startup runs as post_init: setMyCommands + ticker job
+
+When you drive the lifecycle yourself (tests, ``remodel chat``)::
+
+    await app.initialize()
+    await on_startup(app)         # post_init only runs inside run_polling/run_webhook
+    await app.updater.start_polling(); await app.start()
+    ...
+    await services_of(app).ticker.tick()   # one tick now (tests: after advancing the clock)
+    await app.updater.stop(); await app.stop(); await app.shutdown()
+
+``services_of(app)`` returns the :class:`bot.context.Services` (store, clock, library,
+texts, locks, pacer, ticker). Handlers reach them through the typed context
+(``context.services``), never through string keys in ``bot_data``. Updates of one Telegram
+user are processed in order and different users concurrently
+(:class:`bot.handlers.ordering.PerUserUpdateProcessor`); the ticker takes the same
+per-user lock. No PTB persistence and no ConversationHandler: the database is the only
+source of truth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import BotData, RemodelContext, Services
+from bot.dialogue.driver import all_questionnaires
+from bot.handlers import MENU, register
+from bot.handlers.clearance import clearance_questionnaire
+from bot.handlers.ordering import PerUserUpdateProcessor
+from bot.handlers.tick import make_reminder, make_sender
+from bot.rendering.texts import Texts
+from bot.scheduling import AthleteLocks, Ticker
+from bot.sending import FloodPacer, install_token_redaction
+from bot.storage import Store
+from flows.library import Library
+
+__all__ = ["build_application", "on_startup", "services_of"]
+
+#: Updates processed at once (different users; one user's updates wait for each other).
+MAX_CONCURRENT_UPDATES = 256
+
+RemodelApp = Application[Any, RemodelContext, BotData, Any, Any, Any]
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    """The services wired into ``application`` by :func:`build_application`."""
+    bot_data = application.bot_data
+    if not isinstance(bot_data, BotData):
+        raise TypeError("this Application was not built by bot.app.build_application")
+    return bot_data.services
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock,
+    store: Store,
+    library: Library,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    token: str | None = None,
+    run_ticker: bool = True,
+) -> RemodelApp:
+    """Build the Application: services, handlers, ordering, error handler, ticker."""
+    texts = Texts.from_entries({**library.coach.messages, **library.bot.messages})
+    locks = AthleteLocks()
+    services = Services(
+        settings=settings,
+        clock=clock,
+        store=store,
+        library=library,
+        questionnaires=all_questionnaires(library, {"clearance": clearance_questionnaire(texts)}),
+        texts=texts,
+        locks=locks,
+        pacer=FloodPacer(settings.sending),
+        run_ticker=run_ticker,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.require_token())
+        .base_url(base_url or settings.telegram.base_url)
+        .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
+        .concurrent_updates(PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES))
+        .post_init(on_startup)
+    )
+    if base_file_url is not None:
+        builder = builder.base_file_url(base_file_url)
+    application: RemodelApp = builder.build()  # type: ignore[assignment]
+    application.bot_data.services = services
+    services.ticker = Ticker(
+        store=store,
+        clock=clock,
+        schedule=settings.schedule,
+        send=make_sender(application),
+        remind=make_reminder(application),
+        locks=locks,
+        concurrency=settings.sending.concurrency,
+    )
+    register(application)
+    return application
+
+
+async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Install token redaction on the log handlers, set the command menu (private chats)
+    and install the ticker's repeating job."""
+    services = services_of(application)
+    texts = services.texts
+    # Logging is configured by now: keep the token out of every record (httpx logs URLs).
+    install_token_redaction(application.bot.token)
+    await application.bot.set_my_commands(
+        [BotCommand(name, texts.raw(f"commands.{name}")) for name in MENU],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
+    if services.run_ticker and services.ticker is not None and application.job_queue is not None:
+        services.ticker.install(application.job_queue)

@@ -1,0 +1,35 @@
+"""Typed answers: the engine's lenient parser, adapted to what the dialogue stores.
+
+Values stored in the dialogue row are JSON-safe: times of day become ``"HH:MM"``.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot.rendering.keyboards import SKIPPED, Value
+from flows.library import Library
+from flows.library.schema import Question
+from flows.questionnaire.answers import Refusal as EngineRefusal
+from flows.questionnaire.answers import parse_answer
+
+
+class Refusal(Exception):
+    """A typed answer the question cannot take; ``reason`` is Telegram HTML from content."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_typed(library: Library, question: Question, text: str) -> Value:
+    """Parse ``text`` as an answer to ``question``; :class:`Refusal` when it is not one."""
+    result = parse_answer(question, text, library.questionnaires)
+    if isinstance(result, EngineRefusal):
+        raise Refusal(result.text)
+    value = result.value
+    if value is None:
+        return SKIPPED
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return value  # type: ignore[no-any-return]

@@ -1,0 +1,76 @@
+"""Telegram handlers, one small module per concern, registered by :func:`register`.
+
+Order matters: commands first, then our callback data (answers, menus, anything else is
+stale), then text (answers or a pointer), then everything else in a private chat.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.handlers import (
+    answers,
+    checkin,
+    clearance,
+    coach,
+    commands,
+    errors,
+    learn,
+    menus,
+    onboarding,
+    settings,
+)
+
+COMMANDS: dict[str, Any] = {
+    "start": onboarding.on_start,
+    "today": commands.on_today,
+    "checkin": checkin.on_checkin_command,
+    "learn": learn.on_learn,
+    "progress": commands.on_progress,
+    "pause": commands.on_pause,
+    "resume": commands.on_resume,
+    "timezone": settings.on_timezone,
+    "settings": settings.on_settings,
+    "clearance": clearance.on_clearance,
+    "coach": coach.on_coach,
+    "help": commands.on_help,
+    "support": commands.on_support,
+    "stop": commands.on_stop,
+}
+
+#: The commands of the menu (setMyCommands), in menu order; descriptions: bot.yaml commands.*
+MENU = (
+    "today",
+    "checkin",
+    "learn",
+    "progress",
+    "pause",
+    "resume",
+    "timezone",
+    "settings",
+    "clearance",
+    "coach",
+    "help",
+    "stop",
+)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add every handler and the error handler to ``application``."""
+    private = filters.ChatType.PRIVATE
+    # New messages only: an edited message must not count as a second answer.
+    new = filters.UpdateType.MESSAGE
+    for name, callback in COMMANDS.items():
+        application.add_handler(CommandHandler(name, callback, filters=new))
+    application.add_handler(CallbackQueryHandler(answers.on_press, pattern=r"^v1:a:"))
+    application.add_handler(CallbackQueryHandler(menus.on_menu))
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND & private, commands.on_unknown_command)
+    )
+    application.add_handler(MessageHandler(new & filters.TEXT & private, answers.on_text))
+    application.add_handler(
+        MessageHandler(new & private & ~filters.StatusUpdate.ALL, answers.on_media)
+    )
+    application.add_error_handler(errors.on_error)

@@ -1,0 +1,224 @@
+"""The command menu: /today, /progress, /pause, /resume, /help, /stop, and the pointer for
+anything we do not know. (/start: onboarding; /checkin: checkin; /learn: learn;
+/timezone and /settings: settings; /clearance: clearance.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import RemodelContext
+from bot.dialogue import engine
+from bot.handlers.checkin import history, local_today
+from bot.handlers.common import is_private, send, toast
+from bot.rendering import callbacks
+from bot.rendering.plans import phase_label, render_plan
+from bot.scheduling.timing import load_zone, rebase
+from bot.storage import (
+    Athlete,
+    CheckinStatus,
+    append_event,
+    clear_dialogue,
+    get_athlete_by_telegram_id,
+    list_checkins,
+    list_clearances,
+    save_athlete,
+    set_active,
+)
+from flows.engine import pause, resume
+from flows.plan import plan_for_day
+from flows.state import RehabState
+
+STOP = "x"
+
+
+async def _athlete(update: Update, context: RemodelContext) -> Athlete | None:
+    """The onboarded athlete behind a private-chat command, or ``None`` after a pointer."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not is_private(update):
+        return None
+    services = context.services
+    async with services.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, user.id)
+    if athlete is None or not athlete.onboarded or not athlete.rehab_state:
+        key = "pointer.not_registered" if athlete is None else "pointer.onboarding"
+        await send(context, message.chat_id, services.texts.render(key))
+        return None
+    return athlete
+
+
+async def on_help(update: Update, context: RemodelContext) -> None:
+    message = update.effective_message
+    if message is not None and is_private(update):
+        await send(context, message.chat_id, context.services.texts.render("help"))
+
+
+async def on_support(update: Update, context: RemodelContext) -> None:
+    """``/support`` (offered with the engine's support text when fear runs high)."""
+    message = update.effective_message
+    if message is not None and is_private(update):
+        await send(context, message.chat_id, context.services.texts.render("support"))
+
+
+async def on_unknown_command(update: Update, context: RemodelContext) -> None:
+    message = update.effective_message
+    if message is not None and is_private(update):
+        await send(
+            context, message.chat_id, context.services.texts.render("pointer.unknown_command")
+        )
+
+
+async def on_today(update: Update, context: RemodelContext) -> None:
+    athlete = await _athlete(update, context)
+    if athlete is None or athlete.id is None:
+        return
+    services = context.services
+    today = local_today(athlete, services.clock.now())
+    async with services.store.transaction() as session:
+        plan = plan_for_day(
+            services.library,
+            engine.profile_of(athlete, await list_clearances(session, athlete.id)),
+            RehabState.from_dict(athlete.rehab_state or {}),
+            today,
+            await history(session, athlete, today + timedelta(days=1)),
+        )
+    await send(context, athlete.chat_id, render_plan(plan, services.texts))
+
+
+async def on_progress(update: Update, context: RemodelContext) -> None:
+    athlete = await _athlete(update, context)
+    if athlete is None or athlete.id is None:
+        return
+    services = context.services
+    texts = services.texts
+    today = local_today(athlete, services.clock.now())
+    state = RehabState.from_dict(athlete.rehab_state or {})
+    async with services.store.transaction() as session:
+        rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+    answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
+    missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
+    pains = [
+        r.answers["pain_rest"]
+        for r in sorted(rows, key=lambda r: r.due_at)
+        if r.answers and r.answers.get("pain_rest") is not None
+    ]
+    await send(
+        context,
+        athlete.chat_id,
+        texts.render(
+            "progress.summary",
+            phase=phase_label(texts, state.phase),
+            stage=state.stage,
+            days=state.active_days(today),
+            answered=answered,
+            missed=missed,
+            pain=f"{pains[-1]}/10" if pains else "–",
+        ),
+    )
+
+
+async def on_pause(update: Update, context: RemodelContext) -> None:
+    athlete = await _athlete(update, context)
+    if athlete is None or athlete.id is None:
+        return
+    services = context.services
+    texts = services.texts
+    now = services.clock.now()
+    async with services.store.transaction() as session:
+        fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
+        assert fresh is not None
+        assert fresh.id is not None
+        if fresh.paused:
+            reply = "pause.already"
+        else:
+            state = RehabState.from_dict(fresh.rehab_state or {})
+            try:
+                paused = pause(state, local_today(fresh, now))
+            except ValueError:
+                reply = "pause.on_hold"
+            else:
+                fresh.rehab_state = paused.to_dict()
+                fresh.phase = paused.phase.value
+                fresh.paused = True
+                await clear_dialogue(session, fresh.id)
+                await save_athlete(session, fresh, now)
+                await append_event(session, athlete_id=fresh.id, kind="paused", at=now)
+                reply = "pause.done"
+    await send(context, athlete.chat_id, texts.render(reply))
+
+
+async def on_resume(update: Update, context: RemodelContext) -> None:
+    athlete = await _athlete(update, context)
+    if athlete is None or athlete.id is None:
+        return
+    services = context.services
+    texts = services.texts
+    now = services.clock.now()
+    async with services.store.transaction() as session:
+        fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
+        assert fresh is not None
+        assert fresh.id is not None
+        if not fresh.paused:
+            await send(context, athlete.chat_id, texts.render("resume.not_paused"))
+            return
+        resumed = resume(RehabState.from_dict(fresh.rehab_state or {}), local_today(fresh, now))
+        fresh.rehab_state = resumed.to_dict()
+        fresh.phase = resumed.phase.value
+        fresh.paused = False
+        rebase(fresh, now, services.settings.schedule)
+        await save_athlete(session, fresh, now)
+        await append_event(session, athlete_id=fresh.id, kind="resumed", at=now)
+        when = next_local(fresh)
+    await send(context, athlete.chat_id, texts.render("resume.done", when=when))
+
+
+def next_local(athlete: Athlete) -> str:
+    """The next check-in as the athlete reads it: ``Tue 07:30``."""
+    due = athlete.next_due_at
+    if due is None:
+        return "–"
+    return due.astimezone(load_zone(athlete.time_zone)).strftime("%a %H:%M")
+
+
+async def on_stop(update: Update, context: RemodelContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not is_private(update):
+        return
+    texts = context.services.texts
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.raw("buttons.confirm_stop"), callback_data=callbacks.encode(STOP, "y")
+                ),
+                InlineKeyboardButton(
+                    texts.raw("buttons.cancel"), callback_data=callbacks.encode(STOP, "n")
+                ),
+            ]
+        ]
+    )
+    await send(context, message.chat_id, texts.render("stop.confirm"), keyboard)
+
+
+async def on_stop_press(update: Update, context: RemodelContext, choice: str) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    services = context.services
+    texts = services.texts
+    await toast(query)
+    now = services.clock.now()
+    reply = "stop.cancelled"
+    if choice == "y":
+        async with services.store.transaction() as session:
+            athlete = await get_athlete_by_telegram_id(session, query.from_user.id)
+            if athlete is not None and athlete.id is not None:
+                await clear_dialogue(session, athlete.id)
+                await set_active(session, athlete, False, now)
+                await append_event(session, athlete_id=athlete.id, kind="stopped", at=now)
+        reply = "stop.done"
+    if query.message is not None:
+        await query.edit_message_text(texts.render(reply), parse_mode="HTML")
+    else:
+        await send(context, query.from_user.id, texts.render(reply))

@@ -1,0 +1,163 @@
+"""``/start`` in a private chat: what Remodel is and is not, consent, then the onboarding
+questionnaire (content/en/questionnaires.yaml). An interrupted onboarding resumes at the
+question where it stopped; ``/start`` after ``/stop`` or a block reactivates the athlete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot.context import RemodelContext, Services
+from bot.dialogue import driver, engine
+from bot.dialogue.timezones import resolve_timezone
+from bot.dialogue.typed import Refusal
+from bot.handlers import coach
+from bot.handlers.asking import ask
+from bot.handlers.common import drop_keyboard, is_private, send
+from bot.rendering.keyboards import Value
+from bot.rendering.plans import phase_label
+from bot.scheduling.timing import load_zone, local_date_of, rebase
+from bot.storage import (
+    Athlete,
+    DialogueKind,
+    append_event,
+    clear_dialogue,
+    get_dialogue,
+    get_or_create_athlete,
+    save_athlete,
+    start_dialogue,
+)
+from bot.storage.models import Dialogue
+from flows.engine import initial_state
+from flows.library.schema import Question
+
+CONSENT = "consent"
+
+
+async def on_start(update: Update, context: RemodelContext) -> None:
+    """``/start``: begin, resume or re-activate."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    texts = services.texts
+    if not is_private(update):
+        await coach.on_group_start(update, context, context.args[0] if context.args else None)
+        return
+    now = services.clock.now()
+    preface: list[str] = []
+    async with services.store.transaction() as session:
+        athlete, _ = await get_or_create_athlete(
+            session,
+            telegram_user_id=user.id,
+            chat_id=message.chat_id,
+            now=now,
+            first_name=user.first_name,
+            morning_time=services.settings.schedule.default_morning_time,
+            evening_time=services.settings.schedule.default_evening_time,
+        )
+        assert athlete.id is not None
+        if athlete.chat_id != message.chat_id:
+            athlete.chat_id = message.chat_id
+        dialogue = await get_dialogue(session, athlete.id)
+        if not athlete.active:
+            athlete.active = True
+            if athlete.onboarded:
+                rebase(athlete, now, services.settings.schedule)
+                if dialogue is not None:
+                    # Whatever was open when they left has been recorded as missed.
+                    await clear_dialogue(session, athlete.id)
+                    dialogue = None
+            await save_athlete(session, athlete, now)
+            await append_event(session, athlete_id=athlete.id, kind="reactivated", at=now)
+            preface.append(texts.render("onboarding.reactivated"))
+        at = driver.position(services.questionnaires, dialogue) if dialogue else None
+        old_message = dialogue.keyboard_message_id if dialogue else None
+        if athlete.onboarded:
+            if not preface:
+                preface.append(texts.render("onboarding.already"))
+        elif dialogue is not None and dialogue.kind is DialogueKind.ONBOARDING and at is not None:
+            preface.append(texts.render("onboarding.resume"))
+        else:
+            dialogue = await start_dialogue(
+                session, athlete_id=athlete.id, kind=DialogueKind.ONBOARDING, now=now
+            )
+            at = driver.begin(services.questionnaires, dialogue)
+            old_message = None
+            preface.append(texts.render("intro", name=user.first_name))
+    if at is None or dialogue is None:
+        await send(context, message.chat_id, "\n\n".join(preface))
+        return
+    if old_message is not None:
+        await drop_keyboard(context, message.chat_id, old_message)
+    await ask(
+        context,
+        athlete_id=athlete.id,
+        chat_id=message.chat_id,
+        nonce=dialogue.nonce,
+        at=at,
+        preface="\n\n".join(preface),
+    )
+
+
+async def validate(
+    services: Services, athlete: Athlete, kind: DialogueKind, question: Question, value: Value
+) -> None:
+    """Checks only the edge can make: a typed time zone must name a real zone."""
+    typed_zone = question.maps_to == "profile.timezone" and isinstance(value, str)
+    if typed_zone and value != "other" and resolve_timezone(str(value)) is None:
+        raise Refusal(services.texts.render("timezone.unknown", text=value))
+
+
+def declined(dialogue: Dialogue) -> bool:
+    """The athlete said no to storing their data."""
+    return dialogue.kind is DialogueKind.ONBOARDING and dialogue.answers.get(CONSENT) is False
+
+
+async def complete(
+    services: Services, session: AsyncSession, athlete: Athlete, dialogue: Dialogue
+) -> list[str]:
+    """The onboarding questionnaire is done (or consent was refused): store the profile,
+    place the athlete in the protocol, schedule the check-ins. Returns the messages to send."""
+    texts = services.texts
+    now = services.clock.now()
+    assert athlete.id is not None
+    await clear_dialogue(session, athlete.id)
+    if declined(dialogue):
+        return [texts.render("consent.declined")]
+    questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
+    answers = driver.answers_of(dialogue)
+    profile: dict[str, Any] = engine.profile_answers(questionnaire, answers)
+    if profile.get("timezone"):
+        profile["timezone"] = resolve_timezone(str(profile["timezone"])) or "UTC"
+    zone = load_zone(str(profile.get("timezone") or athlete.time_zone))
+    today = local_date_of(now, zone)
+    engine.apply_onboarding(athlete, profile, today)
+    athlete.consent_at = athlete.consent_at or now
+    state = initial_state(engine.profile_of(athlete), today)
+    athlete.rehab_state = state.to_dict()
+    athlete.phase = state.phase.value
+    athlete.onboarded = True
+    athlete.paused = False
+    rebase(athlete, now, services.settings.schedule)
+    await save_athlete(session, athlete, now)
+    await append_event(
+        session,
+        athlete_id=athlete.id,
+        kind="onboarded",
+        at=now,
+        payload={"phase": state.phase.value},
+    )
+    return [
+        texts.render(
+            "onboarding.done",
+            phase=phase_label(texts, state.phase),
+            morning=athlete.morning_time.strftime("%H:%M"),
+            evening=athlete.evening_time.strftime("%H:%M"),
+            timezone=athlete.time_zone,
+        )
+    ]

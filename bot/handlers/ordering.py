@@ -1,0 +1,48 @@
+"""Updates of one athlete in order, different athletes concurrently.
+
+PTB's default processor runs updates one at a time; ``concurrent_updates(True)`` runs them
+all at once with no order. :class:`PerUserUpdateProcessor` sits between: every update is
+processed under the lock of its sender (the same per-athlete lock registry the ticker takes,
+keyed by Telegram user id), so one athlete's presses and messages apply in arrival order
+while other athletes proceed in parallel. ``asyncio.Lock`` wakes waiters first-in first-out,
+and PTB starts the processing tasks in arrival order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.scheduling.locks import AthleteLocks
+
+
+def update_key(update: object) -> int | None:
+    """The Telegram user an update comes from (``None`` for updates without one)."""
+    if isinstance(update, Update) and update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Serialise updates per sender, run senders concurrently."""
+
+    def __init__(self, locks: AthleteLocks, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks = locks
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = update_key(update)
+        if key is None:
+            await coroutine
+            return
+        async with self._locks.for_user(key):
+            await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None

@@ -1,0 +1,61 @@
+"""The ticker's callbacks: open a due check-in (first question on screen) and remind.
+
+The ticker calls them under the athlete's lock, outside any transaction, and records the
+outcome itself (sent, blocked -> deactivated, failed -> missed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.context import RemodelContext
+from bot.handlers.checkin import open_checkin, send_checkin
+from bot.handlers.common import deliver
+from bot.scheduling import CheckinSender
+from bot.sending import SendOutcome
+from bot.storage import Athlete, Checkin, get_athlete, get_dialogue
+
+
+def make_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> CheckinSender:
+    """``send(athlete, checkin)`` for the ticker: start the check-in's dialogue and ask."""
+
+    async def send_due_checkin(athlete: Athlete, checkin: Checkin) -> SendOutcome[object]:
+        context = RemodelContext(application)
+        services = context.services
+        async with services.store.transaction() as session:
+            fresh = await get_athlete(session, athlete.id or 0)
+            if fresh is None:
+                return SendOutcome.failed("athlete vanished")
+            dialogue, at, stale = await open_checkin(context, session, fresh, checkin)
+        outcome = await send_checkin(
+            context, fresh, dialogue, at, stale, deactivate_if_blocked=False
+        )
+        if outcome is None:
+            return SendOutcome.failed("questionnaire has no question")
+        return SendOutcome(
+            outcome.status, outcome.value, outcome.new_chat_id, outcome.error, outcome.message_id
+        )
+
+    return send_due_checkin
+
+
+def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> CheckinSender:
+    """``remind(athlete, checkin)`` for the ticker: one nudge, if the check-in is still on."""
+
+    async def remind(athlete: Athlete, checkin: Checkin) -> SendOutcome[object]:
+        context = RemodelContext(application)
+        services = context.services
+        async with services.store.transaction() as session:
+            dialogue = await get_dialogue(session, athlete.id or 0)
+        if dialogue is None or dialogue.checkin_id != checkin.id:
+            return SendOutcome.sent()  # answered or replaced: nothing to remind of
+        texts = services.texts
+        text = texts.render("checkin.reminder", slot=texts.raw(f"slot.{checkin.slot.value}"))
+        outcome = await deliver(context, athlete.chat_id, text)
+        return SendOutcome(
+            outcome.status, outcome.value, outcome.new_chat_id, outcome.error, outcome.message_id
+        )
+
+    return remind

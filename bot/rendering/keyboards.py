@@ -1,0 +1,113 @@
+"""Inline keyboards built from the engine's answer options.
+
+Each button carries ``v1:a:<nonce>:<question index>:<token>`` where the token is
+
+* a scale value ``0``..``10`` (two compact rows: 0–5 and 6–10),
+* ``y`` / ``n`` for a yes/no question,
+* the option's index for a choice question (option values may be up to 20 characters;
+  an index keeps every button far below Telegram's 64-byte limit),
+* ``skip`` for an optional question.
+
+:func:`token_value` turns a pressed token back into the answer value, or raises
+``ValueError`` for a token the question does not offer (a forged press).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.rendering import callbacks
+from bot.rendering.texts import Texts
+from flows.library.schema import Question, QuestionType
+
+SKIP = "skip"
+YES, NO = "y", "n"
+#: Buttons per row for choice questions (labels are short phrases).
+CHOICE_ROW = 2
+
+
+class Skipped:
+    """The answer value of a skipped optional question."""
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+SKIPPED = Skipped()
+
+Value = bool | int | float | str | Skipped
+
+
+def _button(label: str, nonce: str, index: int, token: str | int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.answer(nonce, index, token))
+
+
+def question_keyboard(
+    question: Question, *, nonce: str, index: int, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """The keyboard of ``question`` (``None`` for typed-only questions)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if question.type is QuestionType.SCALE:
+        rows.append([_button(str(v), nonce, index, v) for v in range(6)])
+        rows.append([_button(str(v), nonce, index, v) for v in range(6, 11)])
+    elif question.type is QuestionType.YES_NO:
+        rows.append(
+            [
+                _button(texts.raw("buttons.yes"), nonce, index, YES),
+                _button(texts.raw("buttons.no"), nonce, index, NO),
+            ]
+        )
+    elif question.type is QuestionType.CHOICE:
+        indexed = list(enumerate(question.options))
+        # Options that share a group (e.g. the region of a site) stay on rows of their own.
+        for _, members in groupby(indexed, key=lambda pair: pair[1].group):
+            group = list(members)
+            for start in range(0, len(group), CHOICE_ROW):
+                rows.append(
+                    [
+                        _button(o.label, nonce, index, i)
+                        for i, o in group[start : start + CHOICE_ROW]
+                    ]
+                )
+    if question.optional:
+        rows.append([_button(texts.raw("buttons.skip"), nonce, index, SKIP)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def token_value(question: Question, token: str) -> Value:
+    """The answer a pressed token stands for; ``ValueError`` for a button the question
+    does not offer (a forged or outdated press)."""
+    if token == SKIP:
+        if question.optional:
+            return SKIPPED
+        raise ValueError("question is not optional")
+    if question.type is QuestionType.SCALE:
+        if token.isdigit() and 0 <= int(token) <= 10:
+            return int(token)
+    elif question.type is QuestionType.YES_NO:
+        if token in (YES, NO):
+            return token == YES
+    elif question.type is QuestionType.CHOICE and token.isdigit():
+        position = int(token)
+        if position < len(question.options):
+            return question.options[position].value
+    raise ValueError(f"token {token!r} is not a button of question {question.id!r}")
+
+
+def token_label(question: Question, value: Value, texts: Texts) -> str:
+    """How an answer value reads back to the athlete (for the answered question's echo)."""
+    if isinstance(value, Skipped):
+        return texts.raw("buttons.skip")
+    if isinstance(value, bool):
+        return texts.raw("buttons.yes" if value else "buttons.no")
+    if question.type is QuestionType.CHOICE:
+        for option in question.options:
+            if option.value == value:
+                return option.label
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if question.unit and isinstance(value, int | float):
+        return f"{value} {question.unit}"
+    return str(value)

@@ -1,0 +1,234 @@
+"""The conversation-test harness: the real PTB Application, polling an in-process sandbox
+over HTTP, on a real SQLite file, with a ManualClock. Only Telegram's servers (the sandbox)
+and the wall clock (ManualClock) are stand-ins.
+
+Use it from a test module through ``pytest_plugins`` (the ``harness`` fixture)::
+
+    pytest_plugins = ["conversation_fixtures"]
+
+    async def test_something(harness: Harness) -> None:
+        ann = await harness.athlete("Ann")
+        await ann.send("/start")
+        await ann.expect("Remodel")
+
+    (``Harness`` for annotations: ``if TYPE_CHECKING: from conversation_fixtures import
+    Harness``.)
+
+``Harness.restart()`` stops the Application and builds a new one on the same database
+(a process restart); ``Harness.tick()`` runs one ticker tick now.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application, on_startup, services_of
+from bot.clock import ManualClock
+from bot.config import DatabaseSettings, SendingSettings, Settings, TelegramSettings
+from bot.context import Services
+from bot.scheduling import TickReport
+from bot.storage import Store, upgrade
+from flows.library import Library, load_library
+from sandbox.driver import BotMessage, ChatDriver, SandboxDriver
+from sandbox.server import SandboxServer
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+#: Monday 2 March 2026, 06:00 UTC: before a morning check-in in Europe and the Americas.
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+@cache
+def library() -> Library:
+    return load_library(CONTENT, "en")
+
+
+@dataclass
+class Harness:
+    server: SandboxServer
+    sandbox: SandboxDriver
+    clock: ManualClock
+    store: Store
+    settings: Settings
+    app: Application[Any, Any, Any, Any, Any, Any] | None = None
+    apps_built: int = 0
+    chats: list[ChatDriver] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        return services_of(self.app)
+
+    async def start(self) -> None:
+        """Build the Application (on the same database) and start polling the sandbox."""
+        app = build_application(
+            self.settings,
+            clock=self.clock,
+            store=self.store,
+            library=library(),
+            base_url=self.server.bot_api_base,
+            base_file_url=self.server.bot_file_base,
+            token=self.server.token,
+            run_ticker=False,  # tests tick by hand after moving the clock
+        )
+        await app.initialize()
+        await on_startup(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await app.start()
+        self.app = app
+        self.apps_built += 1
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def restart(self) -> None:
+        """A process restart: a new Application on the same database; no memory survives."""
+        await self.stop()
+        await self.start()
+
+    async def tick(self) -> TickReport:
+        ticker = self.services.ticker
+        assert ticker is not None
+        return await ticker.tick()
+
+    async def onboard(self, name: str = "Ann", **answers: str) -> ChatDriver:
+        """A new athlete who completes onboarding; see :func:`onboard`."""
+        return await onboard(self, name, **answers)
+
+    @staticmethod
+    async def drain(chat: ChatDriver, within: float = 0.3) -> list[BotMessage]:
+        """Consume the bot's messages until it is quiet for ``within`` seconds."""
+        return await drain(chat, within)
+
+    async def athlete(self, name: str) -> ChatDriver:
+        user = await self.sandbox.create_user(name)
+        chat = self.sandbox.chat(user.id)
+        self.chats.append(chat)
+        return chat
+
+
+async def _harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'remodel.db'}"
+    await upgrade(url)
+    store = Store.from_url(url)
+    clock = ManualClock(START)
+    settings = Settings(
+        telegram=TelegramSettings(),
+        database=DatabaseSettings(url=url),
+        # Private chats may burst; tests should not wait on the 1 msg/s pacing.
+        sending=SendingSettings(
+            per_chat_per_second=200.0, per_chat_burst=50, global_per_second=1000
+        ),
+    )
+    server = SandboxServer(clock=clock.now)
+    await server.start()
+    sandbox = SandboxDriver(server.url)
+    harness = Harness(server=server, sandbox=sandbox, clock=clock, store=store, settings=settings)
+    try:
+        await harness.start()
+        yield harness
+    finally:
+        await harness.stop()
+        await sandbox.aclose()
+        await server.stop()
+        await store.dispose()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    """A running bot on a fresh database and a fresh sandbox."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    async for harness in _harness(tmp_path):
+        yield harness
+
+
+SHIN = "Inner edge of the shin (back/inside of tibia)"
+
+
+async def onboard(
+    bot: Harness,
+    name: str = "Ann",
+    *,
+    site: str = SHIN,
+    grade: str = "MRI grade 2",
+    days_ago: str = "10",
+    zone: str = "London",
+    city: str | None = None,
+    morning: str = "7:30",
+    evening: str = "20:00",
+) -> ChatDriver:
+    """A new athlete who completes onboarding (buttons where there are buttons).
+
+    ``zone`` is a button label; with ``city`` the athlete picks "Other" and types it."""
+    chat = await bot.athlete(name)
+    await chat.send("/start")
+    await chat.expect("Remodel")
+    await chat.expect("Is that OK with you?")
+    await chat.press("Yes")
+    await chat.expect("Where is your bone stress injury?")
+    await chat.press(site)
+    await chat.expect("grade")
+    await chat.press(grade)
+    await chat.expect("How many days ago")
+    await chat.send(days_ago)
+    await chat.expect("weight on the leg")
+    await chat.press("Full weight as comfort allows")
+    await chat.expect("Which sport")
+    await chat.press("Running")
+    await chat.expect("kilometres")
+    await chat.send("40")
+    await chat.expect("time zone")
+    if city is not None:
+        await chat.press("Other")
+        await chat.expect("Type your city")
+        await chat.send(city)
+    else:
+        await chat.press(zone)
+    await chat.expect("morning check-in")
+    await chat.send(morning)
+    await chat.expect("evening check-in")
+    await chat.send(evening)
+    await chat.expect("May I ask three short")
+    await chat.press("No")
+    await chat.expect("All set")
+    return chat
+
+
+async def drain(chat: ChatDriver, within: float = 0.3) -> list[BotMessage]:
+    """Consume whatever the bot sends until it is quiet for ``within`` seconds."""
+    messages: list[BotMessage] = []
+    while True:
+        try:
+            messages.append(await chat.next_message(timeout=within))
+        except AssertionError:
+            return messages
+
+
+__all__ = [
+    "SHIN",
+    "START",
+    "BotMessage",
+    "ChatDriver",
+    "Harness",
+    "drain",
+    "harness",
+    "library",
+    "onboard",
+]
