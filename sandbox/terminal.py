@@ -2,7 +2,9 @@
 
 * the bot's messages are printed as they arrive, including ones nobody asked for
   (scheduled check-ins), with their buttons numbered: ``[1] Yes  [2] No``;
-* a line holding a number presses that button of the latest message showing buttons;
+* a line holding a number presses that button when the newest message shows buttons;
+  otherwise (or with ``=`` in front, as in ``=3``) it is sent as text, the answer to a
+  number question;
 * a line starting with ``:`` goes to ``on_meta`` (e.g. ``:tomorrow`` for time travel) and
   what it returns is printed; ``:quit`` or end of input ends the chat;
 * any other line is sent as the user's text.
@@ -51,6 +53,7 @@ class _Screen:
         self.stdout = stdout
         self.shown: dict[int, tuple[str, list[str]]] = {}
         self.latest_with_buttons: BotMessage | None = None
+        self.latest_id = 0  # the newest bot message shown, with or without buttons
         self.changed = asyncio.Event()
 
     def show(self, messages: list[BotMessage]) -> None:
@@ -62,6 +65,7 @@ class _Screen:
             if before == state:
                 continue
             self.shown[message.message_id] = state
+            self.latest_id = max(self.latest_id, message.message_id)
             self.write(render(message, edited=before is not None))
             if message.labels and (
                 self.latest_with_buttons is None
@@ -74,6 +78,11 @@ class _Screen:
             ):
                 self.latest_with_buttons = None  # its buttons were removed by an edit
             self.changed.set()
+
+    def buttons_on_latest(self) -> bool:
+        """Whether the newest bot message on screen still shows buttons."""
+        latest = self.latest_with_buttons
+        return latest is not None and latest.message_id == self.latest_id
 
     def write(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -134,9 +143,12 @@ async def run_chat(
                 elif answer:
                     screen.write(answer)
                 acted = on_meta is not None
-            elif line.isdigit():
+            elif line.isdigit() and screen.buttons_on_latest():
                 acted = await _press_number(chat, screen, int(line))
             else:
+                # A number with no buttons on screen is an answer to a number question;
+                # "=" in front sends the rest as text even when buttons are shown.
+                line = line.removeprefix("=") or line
                 try:
                     await chat.send(line)
                 except SandboxError as exc:

@@ -13,7 +13,7 @@ from sandbox.terminal import run_chat
 
 async def test_piped_session(sandbox_server: SandboxServer, driver: SandboxDriver) -> None:
     ann = await driver.create_user("Ann")
-    stdin = io.StringIO("/start\n1\n:tomorrow\n7\nhow are you\n:quit\nnever read\n")
+    stdin = io.StringIO("/start\n9\n1\n:tomorrow\n7\n=4\nhow are you\n:quit\nnever read\n")
     stdout = io.StringIO()
     metas: list[str] = []
 
@@ -28,13 +28,15 @@ async def test_piped_session(sandbox_server: SandboxServer, driver: SandboxDrive
     assert "[1] Yes  [2] No" in out
     assert "bot (edited): You said yes" in out
     assert "(time travel: +1 day)" in out
-    assert "(no button [7] on the latest message)" in out
+    assert "(no button [9] on the latest message)" in out  # buttons shown: a number presses
+    assert "bot: echo: 7" in out  # no buttons left: a number is an answer, sent as text
+    assert "bot: echo: 4" in out  # "=" sends a number as text
     assert "bot: echo: how are you" in out
     assert metas == [":tomorrow"]
     sent = [
         m for m in await driver.chat(ann.id).transcript() if m.__class__.__name__ == "UserMessage"
     ]
-    assert len(sent) == 2  # "never read" was after :quit
+    assert len(sent) == 4  # /start, 7, 4, how are you; "never read" was after :quit
 
 
 async def test_unprompted_messages_are_shown(
