@@ -139,13 +139,19 @@ def severity(grade: Grade) -> Severity:
 
 
 def parse_grade(value: str) -> Grade:
-    """Grade from an option value or a loose label ("KM III", "grade 2 MRI", "4b")."""
+    """Grade from an option value or a loose label ("KM III", "kaeding 2", "grade II",
+    "grade 2 MRI", "mri 1", "4b"). A Roman numeral is a Kaeding-Miller grade, a bare
+    number an MRI grade. ValueError otherwise."""
     text = value.strip().lower().replace(" ", "").replace("-", "").replace("_", "")
     try:
         return Grade(text)
     except ValueError:
         pass
     romans = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+    # Roman numerals are Kaeding-Miller's ("grade II"); MRI grades are numbers.
+    for prefix in ("kaedingmiller", "kaeding", "km", "grade", ""):
+        if text.startswith(prefix) and text.removeprefix(prefix) in romans:
+            return Grade(f"km{romans[text.removeprefix(prefix)]}")
     for prefix in ("kaedingmiller", "kaeding", "km"):
         if text.startswith(prefix):
             rest = text.removeprefix(prefix).removeprefix("grade")

@@ -1,7 +1,8 @@
 """A terminal chat client over the sandbox: one user talks to the bot line by line.
 
 * the bot's messages are printed as they arrive, including ones nobody asked for
-  (scheduled check-ins), with their buttons numbered: ``[1] Yes  [2] No``;
+  (scheduled check-ins), with their buttons numbered: ``[1] Yes  [2] No`` (a button whose
+  label is a number shows just that number: ``[0]  [1] ... [10]  [12] Skip``);
 * a line holding a number presses that button when the newest message shows buttons;
   otherwise (or with ``=`` in front, as in ``=3``) it is sent as text, the answer to a
   number question;
@@ -42,8 +43,22 @@ def render(message: BotMessage, *, edited: bool = False) -> str:
     lines.extend(f"     {line}" for line in text_lines[1:])
     labels = message.labels
     if labels:
-        lines.append("     " + "  ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
+        keys = button_keys(labels)
+        lines.append(
+            "     "
+            + "  ".join(
+                f"[{key}]" if key == label else f"[{key}] {label}"
+                for key, label in zip(keys, labels, strict=True)
+            )
+        )
     return "\n".join(lines)
+
+
+def button_keys(labels: list[str]) -> list[str]:
+    """What to type to press each button: a button labelled with a number is pressed by
+    typing that number (so "3" on a 0-10 row means 3, not the third button); every other
+    button by its position among the buttons."""
+    return [label if label.isdigit() else str(i) for i, label in enumerate(labels, 1)]
 
 
 class _Screen:
@@ -172,10 +187,11 @@ async def run_chat(
 async def _press_number(chat: ChatDriver, screen: _Screen, number: int) -> bool:
     message = screen.latest_with_buttons
     buttons = [b for row in message.buttons for b in row] if message else []
-    if message is None or not 1 <= number <= len(buttons):
+    keys = button_keys([b.text for b in buttons])
+    if message is None or str(number) not in keys:
         screen.write(f"(no button [{number}] on the latest message)")
         return False
-    button = buttons[number - 1]
+    button = buttons[keys.index(str(number))]
     if button.callback_data is None:
         screen.write(f"(button [{number}] opens {button.url}; nothing to press here)")
         return False

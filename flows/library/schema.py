@@ -319,6 +319,8 @@ class Question(Model):
     max: float | None = None
     unit: str | None = None
     integer: bool = False
+    #: A typical answer shown when a typed number is refused (default: the range's middle).
+    example: float | None = None
     max_length: int | None = None
     low_label: str | None = None
     high_label: str | None = None

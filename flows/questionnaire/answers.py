@@ -10,10 +10,12 @@ question.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from flows.injury import parse_grade
 from flows.library.schema import Lexicon, Question, QuestionnairesFile, QuestionType
 
 
@@ -97,6 +99,29 @@ def _time_of_day(text: str, lex: Lexicon) -> time | None:
     return time(hour, minute)
 
 
+def _grade(text: str) -> str:
+    return parse_grade(text).value
+
+
+#: Choice questions whose answer is a term of the injury model, by the profile field they
+#: fill: typed forms the option labels do not spell out ("mri 2", "KM III", "grade II") are
+#: read by the model's own parser. The result must still be one of the question's options.
+_DOMAIN_CHOICE: dict[str, Callable[[str], str]] = {
+    "profile.grade": _grade,
+}
+
+
+def _domain_choice(question: Question, text: str) -> str | None:
+    parse = _DOMAIN_CHOICE.get(question.maps_to or "")
+    if parse is None or not text:
+        return None
+    try:
+        value = parse(text)
+    except ValueError:
+        return None
+    return value if any(o.value == value for o in question.options) else None
+
+
 def _refuse(question: Question, forms: QuestionnairesFile) -> Refusal:
     msg = forms.refusals[question.type]
     values: dict[str, Any] = {}
@@ -108,11 +133,18 @@ def _refuse(question: Question, forms: QuestionnairesFile) -> Refusal:
             min=_fmt(lo),
             max=_fmt(hi),
             unit=question.unit or "",
-            example=_fmt(round((lo + hi) / 2) if question.integer else (lo + hi) / 2),
+            example=_fmt(_example(question, lo, hi)),
         )
     if question.type is QuestionType.TEXT:
         values["max_length"] = question.max_length
     return Refusal(msg.text.format(**{p: values.get(p, "") for p in msg.params}))
+
+
+def _example(question: Question, lo: float, hi: float) -> float:
+    if question.example is not None:
+        return question.example
+    middle = (lo + hi) / 2
+    return round(middle) if question.integer else middle
 
 
 def _fmt(value: float) -> str:
@@ -142,6 +174,11 @@ def parse_answer(question: Question, raw_text: str, forms: QuestionnairesFile) -
         for option in question.options:
             if text in (option.value.lower(), option.label.lower()):
                 return Parsed(option.value)
+        # The domain's reading comes before an option's position: "2" at the grade
+        # question is grade 2, not the second option.
+        domain = _domain_choice(question, text)
+        if domain is not None:
+            return Parsed(domain)
         if text.isdigit() and 1 <= int(text) <= len(question.options):
             return Parsed(question.options[int(text) - 1].value)
         starts = [o for o in question.options if text and o.label.lower().startswith(text)]

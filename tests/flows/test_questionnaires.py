@@ -95,6 +95,13 @@ def test_number_refusal_names_range_and_unit(library: Library) -> None:
     assert isinstance(result, Refusal)
     assert "0 to 16" in result.text
     assert "hours" in result.text
+    assert "for example 7.5" in result.text  # the question's own typical answer
+
+
+def test_number_refusal_example_defaults_to_the_middle_of_the_range(library: Library) -> None:
+    result = parse(library, "weekly", "conf_overall", "150")
+    assert isinstance(result, Refusal)
+    assert "for example 50" in result.text
 
 
 def test_integer_number(library: Library) -> None:

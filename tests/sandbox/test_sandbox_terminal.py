@@ -8,7 +8,7 @@ from sandbox_ptb_bot import polling_bot
 
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
-from sandbox.terminal import run_chat
+from sandbox.terminal import button_keys, run_chat
 
 
 async def test_piped_session(sandbox_server: SandboxServer, driver: SandboxDriver) -> None:
@@ -56,3 +56,11 @@ async def test_unprompted_messages_are_shown(
 
     await run_chat(driver, ann.id, stdin=io.StringIO(":tick\n"), stdout=stdout, on_meta=on_meta)
     assert "bot: Morning check-in: pain 0-10?" in stdout.getvalue()
+
+
+def test_numbered_labels_are_pressed_by_their_number() -> None:
+    # On a 0-10 row, typing 3 must mean "3", not the third button; other buttons keep
+    # their position.
+    labels = [str(n) for n in range(11)] + ["Skip"]
+    assert button_keys(labels) == [*labels[:11], "12"]
+    assert button_keys(["Yes", "No"]) == ["1", "2"]
