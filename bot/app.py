@@ -47,10 +47,11 @@ from bot.context import BotData, RemodelContext, Services
 from bot.dialogue.driver import all_questionnaires
 from bot.handlers import MENU, register
 from bot.handlers.clearance import clearance_questionnaire
+from bot.handlers.coach_posts import make_coach_sender
 from bot.handlers.ordering import PerUserUpdateProcessor
 from bot.handlers.tick import make_reminder, make_sender
 from bot.rendering.texts import Texts
-from bot.scheduling import AthleteLocks, Ticker
+from bot.scheduling import AthleteLocks, CoachPoster, Ticker
 from bot.sending import FloodPacer, install_token_redaction
 from bot.storage import Store
 from flows.library import Library
@@ -116,6 +117,13 @@ def build_application(
         remind=make_reminder(application),
         locks=locks,
         concurrency=settings.sending.concurrency,
+        coach=CoachPoster(
+            store=store,
+            clock=clock,
+            schedule=settings.schedule,
+            send=make_coach_sender(application),
+            concurrency=settings.sending.concurrency,
+        ),
     )
     register(application)
     return application

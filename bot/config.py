@@ -162,8 +162,12 @@ class ScheduleSettings(_Section):
     default_evening_time: time = time(20, 0)
     weekly_readiness_weekday: int = Field(default=6, ge=0, le=6)
     weekly_readiness_time: time = time(12, 0)
+    #: Coach groups: the daily status at this athlete-local time; the weekly digest at the
+    #: same time on ``coach_digest_weekday``.
+    coach_status_time: time = time(21, 30)
+    coach_digest_weekday: int = Field(default=6, ge=0, le=6)
 
-    @field_validator("weekly_readiness_weekday", mode="before")
+    @field_validator("weekly_readiness_weekday", "coach_digest_weekday", mode="before")
     @classmethod
     def _weekday(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip().isdigit():
@@ -174,7 +178,11 @@ class ScheduleSettings(_Section):
         return value
 
     @field_validator(
-        "default_morning_time", "default_evening_time", "weekly_readiness_time", mode="after"
+        "default_morning_time",
+        "default_evening_time",
+        "weekly_readiness_time",
+        "coach_status_time",
+        mode="after",
     )
     @classmethod
     def _naive_wall_time(cls, value: time) -> time:

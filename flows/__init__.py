@@ -5,7 +5,15 @@ clock, the network or a database: today's local date and the history come in as 
 """
 
 from flows.checkin import DailyCheckIn, DayRecord, SessionResult
-from flows.engine import Decision, Event, decide, initial_state, pause, resume
+from flows.engine import (
+    Decision,
+    Event,
+    decide,
+    diagnosis_changed,
+    initial_state,
+    pause,
+    resume,
+)
 from flows.injury import Grade, RiskClass, Severity, Site, parse_grade, parse_site
 from flows.library import ContentError, Library, load_library, validate_library
 from flows.phases import Phase
@@ -59,6 +67,7 @@ __all__ = [
     "answer_from_option",
     "checkin_from_answers",
     "decide",
+    "diagnosis_changed",
     "initial_state",
     "load_library",
     "next_question",

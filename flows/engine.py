@@ -82,6 +82,25 @@ def initial_state(profile: AthleteProfile, today: date) -> RehabState:
     return RehabState(phase=Phase.PROTECT, stage=1, phase_entered=start, stage_entered=start)
 
 
+def diagnosis_changed(state: RehabState, diagnosis_date: date, today: date) -> RehabState:
+    """The state after the athlete corrected their diagnosis date (e.g. in /settings).
+
+    An edit must never make the engine skip ahead. Protect's dwell counts from the
+    diagnosis, so while the athlete is in protect (also on hold or paused from it) a *later*
+    diagnosis date moves the phase start (and the stage start, if earlier) to that date,
+    never past ``today``: the dwell left only grows. An *earlier* date moves nothing, since
+    it would shorten the dwell the engine has been counting. Past protect the phases count
+    from the day they were entered, so nothing changes. Paused days already counted stay
+    counted (which can only lengthen the dwell).
+    """
+    if state.active_phase is not Phase.PROTECT:
+        return state
+    start = min(diagnosis_date, today)
+    if start <= state.phase_entered:
+        return state
+    return replace(state, phase_entered=start, stage_entered=max(state.stage_entered, start))
+
+
 def pause(state: RehabState, today: date) -> RehabState:
     """Pause at the athlete's request; dwell clocks stop. Pausing twice is a no-op.
     Raises ValueError while on hold (a clinician hold cannot be paused away)."""

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.handlers import (
     answers,
@@ -64,6 +71,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     new = filters.UpdateType.MESSAGE
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
+    application.add_handler(
+        ChatMemberHandler(coach.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, coach.on_migrate))
     application.add_handler(CallbackQueryHandler(answers.on_press, pattern=r"^v1:a:"))
     application.add_handler(CallbackQueryHandler(menus.on_menu))
     application.add_handler(

@@ -175,6 +175,7 @@ async def apply_answer(
                 outcome = await _complete(context, session, fresh, dialogue)
             else:
                 await save_dialogue(session, dialogue, now)
+                await checkin.keep_partial(services, session, dialogue)
     chat_id = athlete.chat_id
     if closed:
         if answered_message is not None:

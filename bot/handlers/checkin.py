@@ -32,6 +32,7 @@ from bot.storage import (
     get_athlete_by_telegram_id,
     get_checkin,
     get_dialogue,
+    keep_partial_answers,
     list_checkins,
     list_clearances,
     log_education,
@@ -53,6 +54,8 @@ KIND_OF_SLOT = {
     Slot.EVENING: DialogueKind.EVENING,
     Slot.WEEKLY: DialogueKind.WEEKLY,
 }
+#: Check-in rows whose answers the engine sees (a missed one only with what was answered).
+COUNTED = frozenset({CheckinStatus.ANSWERED, CheckinStatus.MISSED})
 #: Snippets shown within this many days are not repeated.
 SNIPPET_MEMORY_DAYS = 28
 
@@ -62,7 +65,8 @@ def local_today(athlete: Athlete, now: datetime) -> date:
 
 
 async def history(session: AsyncSession, athlete: Athlete, today: date) -> list[DayRecord]:
-    """Earlier answered days (morning and evening merged), for the engine."""
+    """Earlier days (morning and evening merged), for the engine: answered check-ins and the
+    answers kept on missed ones."""
     assert athlete.id is not None
     rows = await list_checkins(session, athlete.id, since=today - timedelta(days=HISTORY_DAYS))
     return _days(rows, before=today)
@@ -76,7 +80,9 @@ def _days(
 ) -> list[DayRecord]:
     merged: dict[date, DailyCheckIn] = {}
     for row in sorted(rows, key=lambda r: r.due_at):
-        if row.status is not CheckinStatus.ANSWERED or not row.answers:
+        # A missed check-in that was half answered still tells what the athlete reported
+        # (pain, sleep): the engine gets it like any other answer of that day.
+        if row.status not in COUNTED or not row.answers:
             continue
         if before is not None and row.local_date >= before:
             continue
@@ -218,6 +224,16 @@ async def on_checkin_command(update: Update, context: RemodelContext) -> None:
         at=at,
         preface=texts.render("checkin.in_progress"),
     )
+
+
+async def keep_partial(services: Services, session: AsyncSession, dialogue: Dialogue) -> None:
+    """Put the check-in's answers so far on its row (engine vocabulary), so that a check-in
+    closed before it is finished (the next one came due) keeps them."""
+    if dialogue.checkin_id is None or dialogue.kind not in driver.CHECKIN_KINDS:
+        return
+    questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
+    answers = checkin_from_answers(questionnaire, driver.answers_of(dialogue))
+    await keep_partial_answers(session, dialogue.checkin_id, answers.to_dict())
 
 
 def red_flag_now(services: Services, athlete: Athlete, dialogue: Dialogue) -> bool:

@@ -29,6 +29,8 @@ from bot.storage import (
     start_dialogue,
 )
 from bot.storage.models import Dialogue
+from flows.engine import diagnosis_changed
+from flows.state import RehabState
 
 FIELD = "s"
 ROW = 2
@@ -153,16 +155,22 @@ async def complete(
     profile = engine.profile_answers(questionnaire, driver.answers_of(dialogue))
     if profile.get("timezone"):
         profile["timezone"] = resolve_timezone(str(profile["timezone"])) or athlete.time_zone
-    engine.apply_onboarding(athlete, profile, local_today(athlete, now))
+    today = local_today(athlete, now)
+    engine.apply_onboarding(athlete, profile, today)
+    payload: dict[str, object] = {"fields": sorted(profile)}
+    if "days_since_diagnosis" in profile and athlete.rehab_state and athlete.diagnosis_date:
+        # Protect's dwell counts from the diagnosis: the engine decides what a corrected
+        # date may move (later: yes; earlier: never, an edit must not skip ahead).
+        before = RehabState.from_dict(athlete.rehab_state)
+        after = diagnosis_changed(before, athlete.diagnosis_date, today)
+        if after != before:
+            athlete.rehab_state = after.to_dict()
+            payload["phase_entered"] = after.phase_entered.isoformat()
     if SCHEDULE_TARGETS & profile.keys():
         rebase(athlete, now, services.settings.schedule)
     await save_athlete(session, athlete, now)
     await append_event(
-        session,
-        athlete_id=athlete.id,
-        kind="settings_changed",
-        at=now,
-        payload={"fields": sorted(profile)},
+        session, athlete_id=athlete.id, kind="settings_changed", at=now, payload=payload
     )
     if dialogue.kind is DialogueKind.TIMEZONE:
         return [

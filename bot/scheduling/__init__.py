@@ -2,9 +2,11 @@
 
 * :mod:`bot.scheduling.timing` — pure DST-safe due-instant arithmetic and :func:`rebase`;
 * :mod:`bot.scheduling.locks` — :class:`AthleteLocks`, shared with the update processor;
-* :mod:`bot.scheduling.ticker` — :class:`Ticker`, the one repeating JobQueue job.
+* :mod:`bot.scheduling.ticker` — :class:`Ticker`, the one repeating JobQueue job;
+* :mod:`bot.scheduling.coach_posts` — :class:`CoachPoster`, the ticker's coach-group pass.
 """
 
+from bot.scheduling.coach_posts import CoachPoster, PostSender, schedule_link
 from bot.scheduling.locks import AthleteLocks
 from bot.scheduling.ticker import JOB_NAME, CheckinSender, Ticker, TickReport
 from bot.scheduling.timing import (
@@ -21,6 +23,8 @@ __all__ = [
     "JOB_NAME",
     "AthleteLocks",
     "CheckinSender",
+    "CoachPoster",
+    "PostSender",
     "TickReport",
     "Ticker",
     "load_zone",
@@ -30,4 +34,5 @@ __all__ = [
     "next_weekly_due",
     "rebase",
     "resolve_local",
+    "schedule_link",
 ]

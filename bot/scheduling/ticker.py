@@ -15,6 +15,8 @@ number of athletes):
    deactivated), migrated (chat id updated, sent again), failed (recorded as missed).
 3. **remind** — claim sent rows whose ``remind_at`` passed (clearing it: at most one reminder)
    and send the reminder.
+4. **coach posts** (when a :class:`~bot.scheduling.coach_posts.CoachPoster` is given) — the
+   coach groups' daily status, weekly digest and missed-check-in alerts, the same way.
 
 A failure for one athlete is logged and never stops the others.
 """
@@ -35,6 +37,7 @@ from telegram.ext import Job, JobQueue
 
 from bot.clock import Clock
 from bot.config import ScheduleSettings
+from bot.scheduling.coach_posts import CoachPoster
 from bot.scheduling.locks import AthleteLocks
 from bot.scheduling.timing import load_zone, local_date_of, next_slot_due
 from bot.sending.policy import SendOutcome, SendStatus
@@ -83,6 +86,7 @@ class TickReport:
     migrated: int = 0
     failed: int = 0
     errors: int = 0
+    coach_posts: int = 0
     skipped: bool = False
 
     def __str__(self) -> str:
@@ -109,6 +113,7 @@ class Ticker:
         concurrency: int = 32,
         lease: timedelta = timedelta(minutes=5),
         max_catch_up: int = 42,
+        coach: CoachPoster | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -119,6 +124,7 @@ class Ticker:
         self._concurrency = concurrency
         self._lease = lease
         self._max_catch_up = max_catch_up
+        self.coach = coach
         self._running = False
 
     @property
@@ -151,7 +157,12 @@ class Ticker:
             log.exception("ticker: tick failed")
             return
         if not report.skipped and (
-            report.created or report.sent or report.missed or report.reminded or report.errors
+            report.created
+            or report.sent
+            or report.missed
+            or report.reminded
+            or report.errors
+            or report.coach_posts
         ):
             log.info("ticker: %s", report)
 
@@ -168,6 +179,12 @@ class Ticker:
             await self._dispatch(report)
             if self._remind is not None:
                 await self._send_reminders(report)
+            if self.coach is not None:
+                try:
+                    report.coach_posts += await self.coach.run()
+                except Exception:  # coach news must never hold up check-ins
+                    report.errors += 1
+                    log.exception("ticker: coach posts failed")
             return report
         finally:
             self._running = False

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from bot.clock import ensure_utc
 from bot.storage._dialect import insert_for, table_of
+from bot.storage.coaching import queue_missed_alerts
 from bot.storage.journal import EventKind, append_event
 from bot.storage.models import Checkin, CheckinStatus, Slot
 
@@ -24,6 +25,7 @@ __all__ = [
     "create_checkin_if_absent",
     "get_checkin",
     "get_checkin_for",
+    "keep_partial_answers",
     "list_checkins",
     "mark_answered",
     "mark_missed",
@@ -195,10 +197,27 @@ async def mark_answered(
     )
 
 
+async def keep_partial_answers(
+    session: AsyncSession, checkin_id: int, answers: dict[str, Any]
+) -> bool:
+    """Store the answers given so far on a check-in that is still open.
+
+    Called after every answer, so whoever closes the check-in later (the ticker recording it
+    as missed, say) finds them on the row: a half-answered check-in is never lost. ``False``
+    when the check-in is no longer open (its stored answers are left as they were).
+    """
+    return await _transition(session, checkin_id, OPEN_STATUSES, {"answers": answers})
+
+
 async def mark_missed(
     session: AsyncSession, checkin: Checkin, *, now: datetime, reason: str
 ) -> bool:
-    """Open -> ``missed`` and append a ``checkin_missed`` event; ``False`` if it was closed."""
+    """Open -> ``missed`` and append a ``checkin_missed`` event; ``False`` if it was closed.
+
+    Answers already kept on the row (:func:`keep_partial_answers`) stay there; the event
+    names them under ``kept_answers`` (empty when nothing was answered). The athlete's coach
+    groups get a missed-check-in alert queued (at most one per group and local date).
+    """
     assert checkin.id is not None
     changed = await _transition(
         session,
@@ -207,6 +226,11 @@ async def mark_missed(
         {"status": CheckinStatus.MISSED, "remind_at": None, "claimed_at": None},
     )
     if changed:
+        kept = (
+            await session.execute(
+                sa.select(col(Checkin.answers)).where(col(Checkin.id) == checkin.id)
+            )
+        ).scalar_one_or_none()
         await append_event(
             session,
             athlete_id=checkin.athlete_id,
@@ -217,7 +241,15 @@ async def mark_missed(
                 "slot": str(checkin.slot),
                 "local_date": checkin.local_date.isoformat(),
                 "reason": reason,
+                "kept_answers": sorted(kept or {}),
             },
+        )
+        await queue_missed_alerts(
+            session,
+            athlete_id=checkin.athlete_id,
+            local_date=checkin.local_date,
+            now=now,
+            slot=str(checkin.slot),
         )
     return changed
 

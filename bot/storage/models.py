@@ -31,6 +31,9 @@ __all__ = [
     "CheckinStatus",
     "Clearance",
     "CoachLink",
+    "CoachPost",
+    "CoachPostKind",
+    "CoachPostStatus",
     "Dialogue",
     "DialogueKind",
     "EducationLog",
@@ -290,11 +293,61 @@ class CoachLink(_Base, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: When the group's next daily status and weekly digest are due (set while the link is
+    #: live, ``NULL`` otherwise), so the ticker's due query walks an index, as for check-ins.
+    next_status_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    next_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
     @property
     def usable(self) -> bool:
         """Whether the invite can still be redeemed."""
         return self.used_at is None and self.revoked_at is None
+
+    @property
+    def live(self) -> bool:
+        """Whether a group is bound to it and it was not revoked (the group hears news)."""
+        return self.group_chat_id is not None and self.revoked_at is None
+
+
+class CoachPostKind(StrEnum):
+    """What a coach group is sent on its own schedule (alerts of decisions go out at once)."""
+
+    STATUS = "status"  # the daily status
+    DIGEST = "digest"  # the weekly digest
+    MISSED = "missed"  # a check-in was missed (at most one alert per local day)
+
+
+class CoachPostStatus(StrEnum):
+    """pending -> sending -> sent | failed. A crash while ``sending`` leaves the row there:
+    a status message is sent at most once, never twice."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class CoachPost(_Base, table=True):
+    """One message to a coach group. ``(link_id, kind, local_date)`` is unique: one daily
+    status, one digest and one missed-check-in alert per athlete-local day and group, across
+    restarts and workers (the same outbox shape as check-ins: rows, not jobs)."""
+
+    __tablename__ = "coach_posts"
+    __table_args__ = (
+        sa.Index(None, "link_id", "kind", "local_date", unique=True),
+        sa.Index(None, "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(sa_column_args=[sa.ForeignKey("coach_links.id", ondelete="CASCADE")])
+    kind: CoachPostKind = Field(sa_type=StrEnumType(CoachPostKind))
+    local_date: date
+    status: CoachPostStatus = Field(
+        default=CoachPostStatus.PENDING, sa_type=StrEnumType(CoachPostStatus)
+    )
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
 
 
 class EducationLog(_Base, table=True):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.storage import CoachLink, get_athlete_by_telegram_id, links_for_athlete
+from sandbox.driver import BotMessage, ChatDriver
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
@@ -54,3 +60,188 @@ async def test_coach_group_gets_red_flag_alert_and_invites_are_one_time(harness:
     await group.send("how is she doing?")
     await group.expect_no_message(0.3)
     assert all(not m.buttons for m in await harness.drain(group, 0.2))
+
+
+# --- scheduled news, share levels, stopping, removal, migration ---------------------------
+
+ADHERENCE = "whether check-ins are answered"
+FULL = "everything in the daily check-ins"
+MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+STATUS = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)  # coach_status_time, London (GMT)
+MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
+
+
+async def _linked(harness: Harness, ann: ChatDriver, scope: str) -> tuple[ChatDriver, int]:
+    """Ann invites a coach group sharing ``scope``; the coach's view of the group."""
+    await ann.send("/coach")
+    await ann.expect("What may they see?")
+    await ann.press(scope)
+    invite = await ann.expect("one-time link")
+    match = re.search(r"startgroup=([A-Za-z0-9_-]+)", invite.text)
+    assert match is not None
+    coach_user = await harness.sandbox.create_user("Cory")
+    group_id = await harness.sandbox.create_group("Team", [coach_user.id, ann.user_id])
+    group = harness.sandbox.chat(coach_user.id, chat_id=group_id)
+    await harness.sandbox.add_bot_to_group(group_id, coach_user.id, start_payload=match.group(1))
+    await group.expect("invited this group")
+    await ann.expect("Your coach group is connected")
+    return group, group_id
+
+
+async def _answer_morning(harness: Harness, ann: ChatDriver) -> None:
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    for number, label in enumerate(MORNING_BUTTONS):
+        await ann.press(label)
+        if number < len(MORNING_BUTTONS) - 1:
+            await ann.next_message()
+    await harness.drain(ann)
+
+
+async def _links(harness: Harness, user_id: int) -> list[CoachLink]:
+    async with harness.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, user_id)
+        assert athlete is not None
+        assert athlete.id is not None
+        return list(await links_for_athlete(session, athlete.id))
+
+
+@pytest.mark.parametrize(
+    ("scope", "shown", "hidden"),
+    [
+        (ADHERENCE, ["answered that day: 1 of 2"], ["Phase", "pain", "sleep"]),
+        (
+            TREND,
+            ["answered that day: 1 of 2", "Phase: Protect", "(0 to 10): – · – · – · – · 1"],
+            ["sleep"],
+        ),
+        (FULL, ["Phase: Protect", "pain on getting up 1/10", "sleep quality 7/10"], []),
+    ],
+)
+async def test_daily_status_once_a_day_by_share_level(
+    harness: Harness, scope: str, shown: list[str], hidden: list[str]
+) -> None:
+    ann = await harness.onboard("Ann")
+    group, _ = await _linked(harness, ann, scope)
+    await _answer_morning(harness, ann)
+    harness.clock.set(STATUS)
+    report = await harness.tick()
+    assert report.coach_posts == 1
+    await harness.drain(ann)
+    status = await group.expect("Ann, Mon 02 Mar")
+    for text in shown:
+        assert text in status.text
+    for text in hidden:
+        assert text not in status.text
+    # Once per local day: another tick, or a restart, sends nothing more.
+    harness.clock.advance(timedelta(minutes=5))
+    assert (await harness.tick()).coach_posts == 0
+    await harness.restart()
+    assert (await harness.tick()).coach_posts == 0
+    await group.expect_no_message(0.3)
+    # The next evening brings the next one (after an alert: the evening went unanswered).
+    harness.clock.set(STATUS + timedelta(days=1))
+    assert (await harness.tick()).coach_posts >= 1
+    news = [m.text for m in await harness.drain(group, 0.5)]
+    assert any("Ann, Tue 03 Mar" in text for text in news)
+
+
+async def test_adherence_group_hears_of_missed_check_ins_but_never_of_symptoms(
+    harness: Harness,
+) -> None:
+    ann = await harness.onboard("Ann")
+    group, _ = await _linked(harness, ann, ADHERENCE)
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await harness.drain(ann)
+    # Ann never answers: the evening check-in supersedes the morning one.
+    harness.clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
+    await harness.tick()
+    alert = await group.expect("has not answered the morning check-in of Mon 02 Mar")
+    assert "Ann" in alert.text
+    await ann.expect("How did today go?")
+    # A red flag the next morning: the athlete is escalated, the adherence group hears nothing.
+    harness.clock.set(MORNING + timedelta(days=1))
+    await harness.tick()
+    await harness.drain(ann)  # the evening check-in was missed: the group hears (once a day)
+    await ann.press("Yes")  # night pain
+    await ann.expect("Please contact your clinician")
+    messages = await harness.drain(group, 0.5)
+    assert all("warning" not in m.text and "hold" not in m.text for m in messages)
+
+
+async def test_weekly_digest_on_sunday(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    group, _ = await _linked(harness, ann, TREND)
+    await _answer_morning(harness, ann)
+    harness.clock.set(datetime(2026, 3, 8, 21, 30, tzinfo=UTC))  # Sunday
+    await harness.tick()
+    messages = await harness.drain(group, 0.5)
+    digest = next(m for m in messages if "the week up to Sun 08 Mar" in m.text)
+    assert "Phase: Protect" in digest.text
+    assert "Warning signs: 0" in digest.text
+
+
+async def test_stop_sharing_revokes_links_and_the_bot_leaves(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    group, _ = await _linked(harness, ann, TREND)
+    await ann.send("/coach")
+    menu = await ann.expect("What may they see?")
+    assert "Stop sharing with my coach groups" in menu.labels
+    await ann.press("Stop sharing with my coach groups")
+    await group.expect("stopped sharing")
+    await ann.expect("Sharing stopped")
+    (link,) = await _links(harness, ann.user_id)
+    assert link.revoked_at is not None
+    assert link.next_status_at is None
+    harness.clock.set(STATUS)
+    assert (await harness.tick()).coach_posts == 0
+    await group.expect_no_message(0.3)
+    await harness.drain(ann)
+    # Nothing left to stop.
+    await ann.send("/coach")
+    menu = await ann.expect("What may they see?")
+    assert "Stop sharing with my coach groups" not in menu.labels
+
+
+async def test_the_group_can_read_or_answer_nothing(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    group, group_id = await _linked(harness, ann, ADHERENCE)
+    ann_in_group = harness.sandbox.chat(ann.user_id, chat_id=group_id)
+    await _answer_morning(harness, ann)
+    for chat in (group, ann_in_group):
+        for command in ("/today", "/progress", "/checkin", "/coach", "/settings", "/learn"):
+            await chat.send(command)
+        await chat.send("7")
+    await group.expect_no_message(0.5)
+    await ann.expect_no_message(0.2)
+    # The group's messages never carry buttons, so there is nothing a coach could press.
+    assert all(not m.buttons for m in await group.transcript() if isinstance(m, BotMessage))
+
+
+async def test_bot_removed_from_the_group_deactivates_the_link(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    group, group_id = await _linked(harness, ann, TREND)
+    await harness.sandbox.remove_bot_from_group(group_id, group.user_id)
+    await ann.expect("removed from one of your coach groups")
+    (link,) = await _links(harness, ann.user_id)
+    assert link.revoked_at is not None
+    harness.clock.set(STATUS)
+    assert (await harness.tick()).coach_posts == 0
+
+
+async def test_group_upgraded_to_supergroup_follows_the_new_id(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    group, group_id = await _linked(harness, ann, TREND)
+    new_id = await harness.sandbox.migrate_group(group_id)
+    await asyncio.sleep(0.5)  # the service message reaches the bot
+    (link,) = await _links(harness, ann.user_id)
+    assert link.group_chat_id == new_id
+    supergroup = harness.sandbox.chat(group.user_id, chat_id=new_id)
+    harness.clock.set(STATUS)
+    assert (await harness.tick()).coach_posts == 2  # the missed morning, the status
+    news = [m.text for m in await harness.drain(supergroup, 0.5)]
+    assert any("Ann, Mon 02 Mar" in text for text in news)
+    await group.expect_no_message(0.2)

@@ -157,6 +157,41 @@ async def test_settings_changes_an_answer(harness: Harness) -> None:
     assert events.count("settings_changed") == 2
 
 
+async def test_settings_diagnosis_date_moves_protect_later_never_earlier(
+    harness: Harness,
+) -> None:
+    ann = await harness.onboard("Ann", days_ago="40")
+    await ann.send("/progress")
+    assert "40 days in this phase" in (await ann.expect("Your progress")).text
+    # A later diagnosis (5 days ago): protect counts from it, so the dwell grows again.
+    await ann.send("/settings")
+    await ann.expect("Which answer")
+    await ann.press("Diagnosis date")
+    await ann.expect("How many days ago")
+    await ann.send("5")
+    await ann.expect("Saved")
+    await ann.send("/progress")
+    assert "5 days in this phase" in (await ann.expect("Your progress")).text
+    # An earlier diagnosis (60 days ago) is recorded but never shortens the dwell.
+    await ann.send("/settings")
+    await ann.expect("Which answer")
+    await ann.press("Diagnosis date")
+    await ann.expect("How many days ago")
+    await ann.send("60")
+    await ann.expect("Saved")
+    await ann.send("/progress")
+    assert "5 days in this phase" in (await ann.expect("Your progress")).text
+    athlete, _, _ = await _athlete(harness, ann.user_id)
+    assert athlete.diagnosis_date == date(2026, 1, 1)
+    assert athlete.rehab_state is not None
+    assert athlete.rehab_state["phase_entered"] == "2026-02-25"
+    async with harness.store.transaction() as session:
+        assert athlete.id is not None
+        changes = [e.payload for e in await list_events(session, athlete.id)]
+    moved = [p for p in changes if "phase_entered" in p]
+    assert moved == [{"fields": ["days_since_diagnosis"], "phase_entered": "2026-02-25"}]
+
+
 async def test_settings_waits_for_an_open_check_in(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
     harness.clock.set(MORNING)

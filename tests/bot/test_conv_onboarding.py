@@ -194,3 +194,28 @@ async def test_onboarding_helper_and_already_onboarded(harness: Harness) -> None
     ann = await harness.onboard("Ann")
     await ann.send("/start")
     await ann.expect("You are already set up")
+
+
+async def test_typed_grades_in_the_clinicians_words(harness: Harness) -> None:
+    for typed, stored in [("mri 1", "mri1"), ("grade II", "km2"), ("km 3", "km3")]:
+        athlete = await harness.athlete(f"Typist {stored}")
+        await athlete.send("/start")
+        await athlete.expect("I am Remodel")
+        await athlete.expect("Is that OK with you?")
+        await athlete.press("Yes")
+        await athlete.expect("Where is your bone stress injury?")
+        await athlete.press(SHIN)
+        await athlete.expect("grade")
+        if stored == "km2":
+            await athlete.send("grade 7")  # no such grade: refused, the options listed
+            refusal = await athlete.expect("I could not read that")
+            assert "MRI grade 2" in refusal.text
+        await athlete.send(typed)
+        await athlete.expect("How many days ago")
+        async with harness.store.transaction() as session:
+            dialogue = await get_dialogue(
+                session,
+                (await get_athlete_by_telegram_id(session, athlete.user_id)).id,  # type: ignore[union-attr,arg-type]
+            )
+        assert dialogue is not None
+        assert dialogue.answers["grade"] == stored

@@ -67,10 +67,21 @@ def test_site_values_fit_content_format_and_aliases() -> None:
         ("4a", Grade.MRI3),
         ("unknown", Grade.UNKNOWN),
         ("not sure", Grade.UNKNOWN),
+        ("grade II", Grade.KM2),
+        ("kaeding 2", Grade.KM2),
+        ("km 3", Grade.KM3),
+        ("mri 1", Grade.MRI1),
+        ("v", Grade.KM5),
     ],
 )
 def test_parse_grade(text: str, grade: Grade) -> None:
     assert parse_grade(text) is grade
+
+
+@pytest.mark.parametrize("text", ["grade VI", "km 6", "mri 5", "grade 0", "elbow"])
+def test_parse_grade_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="unknown grade"):
+        parse_grade(text)
 
 
 def test_severity_and_gating() -> None:

@@ -148,6 +148,41 @@ def test_choice_by_value_label_index_prefix(library: Library) -> None:
     assert "Done" in refusal.text
 
 
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("MRI grade 2", "mri2"),  # the label itself
+        ("mri 1", "mri1"),
+        ("MRI 3", "mri3"),
+        ("grade 2 mri", "mri2"),
+        ("mri grade 4b", "mri4"),
+        ("km 3", "km3"),
+        ("KM III", "km3"),
+        ("kaeding 2", "km2"),
+        ("Kaeding-Miller V", "km5"),
+        ("grade II", "km2"),  # Roman numerals are Kaeding-Miller's
+        ("iv", "km4"),
+        ("2", "mri2"),  # a bare number is the MRI grade, never the second option
+        ("not sure", "unknown"),
+        ("I don't know", "unknown"),
+    ],
+)
+def test_grade_question_reads_typed_grades(library: Library, raw: str, value: str) -> None:
+    assert parse(library, "onboarding", "grade", raw) == Parsed(value)
+
+
+@pytest.mark.parametrize("raw", ["grade 5", "mri 7", "km 9", "grade VI", "purple", "."])
+def test_grade_question_refuses_what_is_no_grade(library: Library, raw: str) -> None:
+    refusal = parse(library, "onboarding", "grade", raw)
+    assert isinstance(refusal, Refusal)
+    assert "MRI grade 2" in refusal.text  # the refusal lists the options
+
+
+def test_domain_reading_is_only_for_the_grade_question(library: Library) -> None:
+    # "2" elsewhere is still the second option.
+    assert parse(library, "onboarding", "weight_bearing", "2") == Parsed("partial")
+
+
 def test_answer_from_option(library: Library) -> None:
     session = q(library, "evening", "session")
     forms = library.questionnaires

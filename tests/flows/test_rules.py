@@ -9,7 +9,7 @@ import pytest
 from engine_helpers import CLEAN, DAY0, make_profile
 
 from flows.checkin import DailyCheckIn, DayRecord, SessionResult
-from flows.engine import decide, initial_state, pause
+from flows.engine import decide, diagnosis_changed, initial_state, pause
 from flows.injury import Grade, Site
 from flows.library.loader import Library
 from flows.phases import Phase
@@ -457,3 +457,56 @@ def test_every_decision_explains_itself(library: Library) -> None:
     )
     assert d.explanation.startswith(library.text("decisions", "action.step_back"))
     assert library.text("decisions", "reason.pain_during_high") in d.explanation
+
+
+# --------------------------------------------------------------------------- edits
+
+
+def test_later_diagnosis_date_moves_protect_start_later(library: Library) -> None:
+    profile = make_profile(diagnosis=DAY0 - timedelta(days=30))
+    state = initial_state(profile, DAY0)
+    assert decide(library, profile, state, CLEAN, clean_days(10, checkin=CLEAN), DAY0).action is (
+        Action.ADVANCE
+    )
+    corrected = diagnosis_changed(state, DAY0 - timedelta(days=3), DAY0)
+    assert corrected.phase_entered == DAY0 - timedelta(days=3)
+    assert corrected.stage_entered == DAY0 - timedelta(days=3)
+    later = replace(profile, diagnosis_date=DAY0 - timedelta(days=3))
+    d = decide(library, later, corrected, CLEAN, clean_days(10, checkin=CLEAN), DAY0)
+    assert d.action is Action.REPEAT  # the dwell now counts from the later date
+    assert Reason.MIN_DWELL in d.reasons
+
+
+def test_diagnosis_date_in_the_future_starts_protect_today() -> None:
+    state = at(Phase.PROTECT, entered=10)
+    assert diagnosis_changed(state, DAY0 + timedelta(days=5), DAY0).phase_entered == DAY0
+
+
+def test_earlier_diagnosis_date_never_shortens_the_dwell() -> None:
+    state = at(Phase.PROTECT, entered=3)
+    assert diagnosis_changed(state, DAY0 - timedelta(days=60), DAY0) == state
+    assert diagnosis_changed(state, DAY0 - timedelta(days=3), DAY0) == state
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        at(Phase.WALK_STRENGTH, entered=5),
+        at(Phase.RUN_BUILD, 2, entered=5),
+        replace(at(Phase.WALK_RUN, entered=5), phase=Phase.HOLD, held_from=Phase.WALK_RUN),
+    ],
+)
+def test_diagnosis_date_edit_changes_nothing_past_protect(state: RehabState) -> None:
+    assert diagnosis_changed(state, DAY0 - timedelta(days=1), DAY0) == state
+
+
+def test_diagnosis_date_edit_applies_while_held_or_paused_from_protect() -> None:
+    protect = at(Phase.PROTECT, entered=20)
+    held = replace(protect, phase=Phase.HOLD, held_from=Phase.PROTECT, held_since=DAY0)
+    moved = diagnosis_changed(held, DAY0 - timedelta(days=2), DAY0)
+    assert moved.phase is Phase.HOLD
+    assert moved.phase_entered == DAY0 - timedelta(days=2)
+    paused = pause(protect, DAY0 - timedelta(days=1))
+    assert diagnosis_changed(paused, DAY0 - timedelta(days=2), DAY0).phase_entered == (
+        DAY0 - timedelta(days=2)
+    )

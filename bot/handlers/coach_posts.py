@@ -1,0 +1,166 @@
+"""What a coach group reads in its daily status, weekly digest and missed-check-in alert,
+by share level, and the ticker's callback that sends it.
+
+Share levels (DESIGN "Coaches and groups"): ``adherence`` sees whether check-ins were
+answered and nothing else (never a symptom); ``trend`` adds the phase and the pain trend;
+``full`` adds the day's answers (status) or the sessions (digest).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import Application
+
+from bot.context import RemodelContext
+from bot.handlers.checkin import history
+from bot.handlers.common import deliver
+from bot.rendering.plans import phase_label
+from bot.rendering.texts import Safe, Texts
+from bot.scheduling import PostSender, load_zone
+from bot.sending import SendOutcome
+from bot.storage import (
+    Athlete,
+    CheckinStatus,
+    CoachLink,
+    CoachPost,
+    CoachPostKind,
+    ShareLevel,
+    list_checkins,
+    list_events,
+)
+from flows.checkin import DailyCheckIn, DayRecord, SessionResult
+from flows.reasons import EventKind
+from flows.state import RehabState
+
+#: Days of pain trend in a daily status (the digest shows its week).
+STATUS_TREND_DAYS = 5
+WEEK = 7
+#: The answers a ``full`` status lists, in this order (``coach.field.*`` in coach.yaml).
+FULL_FIELDS = (
+    "next_morning_pain",
+    "pain_rest",
+    "pain_walking",
+    "pain_during",
+    "pain_after",
+    "sleep_hours",
+    "sleep_quality",
+    "fear",
+    "session",
+)
+
+
+def make_coach_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> PostSender:
+    """``send(post, link, athlete)`` for the ticker's coach pass: compose, then send to the
+    group under the pacer (20 messages a minute per group) and the error policy."""
+
+    async def send_post(post: CoachPost, link: CoachLink, athlete: Athlete) -> SendOutcome[object]:
+        context = RemodelContext(application)
+        services = context.services
+        async with services.store.transaction() as session:
+            text = await compose(services.texts, session, post, link, athlete)
+        assert link.group_chat_id is not None
+        outcome = await deliver(context, link.group_chat_id, text)
+        return SendOutcome(
+            outcome.status, outcome.value, outcome.new_chat_id, outcome.error, outcome.message_id
+        )
+
+    return send_post
+
+
+async def compose(
+    texts: Texts, session: AsyncSession, post: CoachPost, link: CoachLink, athlete: Athlete
+) -> str:
+    """The text of ``post`` for ``link``'s group: only what its share level allows."""
+    day = post.local_date
+    if post.kind is CoachPostKind.MISSED:
+        slot = str(post.payload.get("slot") or "morning")
+        return texts.render(
+            "coach.alert.missed",
+            athlete=athlete.first_name,
+            slot=texts.raw(f"slot.{slot}"),
+            day=_day(day),
+        )
+    assert athlete.id is not None
+    digest = post.kind is CoachPostKind.DIGEST
+    first = day - timedelta(days=WEEK - 1 if digest else 0)
+    rows = await list_checkins(session, athlete.id, since=first, until=day)
+    answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
+    missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
+    head = "coach.digest.head" if digest else "coach.status.head"
+    parts = [texts.render(head, athlete=athlete.first_name, day=_day(day))]
+    if digest:
+        parts.append(
+            texts.render("coach.digest.adherence", answered=answered, due=len(rows), missed=missed)
+        )
+    else:
+        parts.append(texts.render("coach.status.adherence", answered=answered, due=len(rows)))
+    if link.share_level is ShareLevel.ADHERENCE:
+        return "\n".join(parts)
+    days = await history(session, athlete, day + timedelta(days=1))
+    window = WEEK if digest else STATUS_TREND_DAYS
+    state = RehabState.from_dict(athlete.rehab_state) if athlete.rehab_state else None
+    phase = phase_label(texts, state.phase) if state else texts.raw("coach.no_data")
+    stage = state.stage if state else 0
+    pains = _pains(texts, days, day, window)
+    if digest:
+        since = datetime.combine(first, time(0), tzinfo=load_zone(athlete.time_zone))
+        events = [e.kind for e in await list_events(session, athlete.id, since=since)]
+        parts.append(
+            texts.render(
+                "coach.digest.trend",
+                phase=phase,
+                stage=stage,
+                pains=pains,
+                red_flags=events.count(EventKind.RED_FLAG),
+                step_backs=events.count(EventKind.STEP_BACK),
+            )
+        )
+    else:
+        parts.append(texts.render("coach.status.trend", phase=phase, stage=stage, pains=pains))
+    if link.share_level is ShareLevel.FULL:
+        if digest:
+            sessions = [r.checkin.session for r in days if first <= r.day <= day]
+            parts.append(
+                texts.render(
+                    "coach.digest.full",
+                    done=sessions.count(SessionResult.DONE),
+                    partial=sessions.count(SessionResult.PARTIAL),
+                    skipped=sessions.count(SessionResult.SKIPPED),
+                )
+            )
+        else:
+            today = next((r.checkin for r in days if r.day == day), None)
+            parts.append(texts.render("coach.status.full", answers=Safe(_answers(texts, today))))
+    return "\n".join(parts)
+
+
+def _day(day: date) -> str:
+    return day.strftime("%a %d %b")
+
+
+def _pains(texts: Texts, days: list[DayRecord], last: date, window: int) -> str:
+    by_day = {r.day: r.checkin for r in days}
+    values = []
+    for offset in range(window - 1, -1, -1):
+        checkin = by_day.get(last - timedelta(days=offset))
+        pains = checkin.site_pains() if checkin is not None else []
+        values.append(str(max(pains)) if pains else texts.raw("coach.no_data"))
+    return " · ".join(values)
+
+
+def _answers(texts: Texts, checkin: DailyCheckIn | None) -> str:
+    values = checkin.to_dict() if checkin is not None else {}
+    parts = []
+    for name in FULL_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        if name == "session":
+            value = texts.raw(f"coach.session.{value}")
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(texts.render(f"coach.field.{name}", value=value))
+    return ", ".join(parts) if parts else texts.render("coach.nothing_answered")
