@@ -158,7 +158,12 @@ async def apply_answer(
         kind = dialogue.kind
         row = await get_checkin(session, dialogue.checkin_id) if dialogue.checkin_id else None
         if dialogue.checkin_id is not None and (row is None or not row.status.is_open):
-            # Too late: the next check-in came (or the grace window passed).
+            # Too late: the next check-in came (or the grace window passed). The answer is
+            # not filed, but a red flag in it is acted on now: safety never waits.
+            driver.record(services.questionnaires, dialogue, at, value)
+            fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
+            if fresh is not None and checkin.red_flag_now(services, fresh, dialogue):
+                outcome = await checkin.late_red_flag(services, session, fresh, dialogue)
             await clear_dialogue(session, athlete.id)
             closed = True
         else:
@@ -181,6 +186,10 @@ async def apply_answer(
         if answered_message is not None:
             await drop_keyboard(context, chat_id, answered_message)
         await send(context, chat_id, texts.render("checkin.closed"))
+        for text in outcome:
+            await send(context, chat_id, text)
+        if outcome:
+            await coach.notify(context, athlete.id, since=now)
         return
     if answered_message is not None:
         await edit(context, chat_id, answered_message, render_answered(at.question, value, texts))

@@ -42,7 +42,7 @@ from bot.storage import (
 )
 from bot.storage.models import CheckinStatus, Dialogue
 from flows.checkin import DailyCheckIn, DayRecord
-from flows.engine import HISTORY_DAYS, decide
+from flows.engine import HISTORY_DAYS, Decision, decide
 from flows.plan import plan_for_day
 from flows.questionnaire.flow import checkin_from_answers
 from flows.state import RehabState
@@ -267,24 +267,17 @@ async def complete(
         log.error("athlete %s has no rehab state; check-in stored without a decision", athlete.id)
         return [texts.render("error.generic")]
     decision = decide(library, profile, state, merged, earlier, today)
-    stored = {
-        "action": decision.action.value,
-        "reasons": [r.value for r in decision.reasons],
-        "red_flags": [f.value for f in decision.red_flags],
-    }
     if row is not None and row.id is not None:
         on_time = await mark_answered(
-            session, row.id, now=now, answers=checkin_today.to_dict(), decision=stored
+            session,
+            row.id,
+            now=now,
+            answers=checkin_today.to_dict(),
+            decision=_summary(decision),
         )
         if not on_time:
             return [texts.render("checkin.closed")]
-    athlete.rehab_state = decision.new_state.to_dict()
-    athlete.phase = decision.new_state.phase.value
-    await save_athlete(session, athlete, now)
-    for event in decision.events:
-        await append_event(
-            session, athlete_id=athlete.id, kind=event.kind.value, at=now, payload=event.payload
-        )
+    await _store_decision(session, athlete, decision, now)
     messages = [render_decision(decision, texts)]
     if decision.red_flags:
         return messages
@@ -316,3 +309,57 @@ async def complete(
         messages[0] = texts.render("evening.summary", summary=Safe(messages[0]))
         messages.append(render_outlook(tomorrow, texts))
     return messages
+
+
+async def late_red_flag(
+    services: Services, session: AsyncSession, athlete: Athlete, dialogue: Dialogue
+) -> list[str]:
+    """The messages for a red flag answered on a check-in that had already closed.
+
+    The answer is not filed on the closed check-in, but safety does not wait for the next
+    one: the engine decides on the flagged answers as today's (hold, escalation and the
+    events a coach is alerted with), exactly as for a red flag on time.
+    """
+    assert athlete.id is not None
+    now = services.clock.now()
+    state = RehabState.from_dict(athlete.rehab_state) if athlete.rehab_state else None
+    if state is None:
+        return []
+    questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
+    flagged = checkin_from_answers(questionnaire, driver.answers_of(dialogue))
+    today = local_today(athlete, now)
+    rows = await list_checkins(session, athlete.id, since=today - timedelta(days=HISTORY_DAYS))
+    profile = engine.profile_of(athlete, await list_clearances(session, athlete.id))
+    decision = decide(services.library, profile, state, flagged, _days(rows, before=today), today)
+    await _store_decision(session, athlete, decision, now)
+    await append_event(
+        session,
+        athlete_id=athlete.id,
+        kind="late_red_flag",
+        at=now,
+        payload={"checkin_id": dialogue.checkin_id, **_summary(decision)},
+    )
+    return [render_decision(decision, services.texts)]
+
+
+def _summary(decision: Decision) -> dict[str, object]:
+    """What a check-in row and the event log keep of a decision."""
+    return {
+        "action": decision.action.value,
+        "reasons": [r.value for r in decision.reasons],
+        "red_flags": [f.value for f in decision.red_flags],
+    }
+
+
+async def _store_decision(
+    session: AsyncSession, athlete: Athlete, decision: Decision, now: datetime
+) -> None:
+    """Persist the engine's new state (by name) and its events, in the caller's transaction."""
+    assert athlete.id is not None
+    athlete.rehab_state = decision.new_state.to_dict()
+    athlete.phase = decision.new_state.phase.value
+    await save_athlete(session, athlete, now)
+    for event in decision.events:
+        await append_event(
+            session, athlete_id=athlete.id, kind=event.kind.value, at=now, payload=event.payload
+        )

@@ -139,3 +139,29 @@ async def test_late_answer_after_the_check_in_closed_keeps_the_earlier_ones(
     assert morning.status is CheckinStatus.MISSED
     assert morning.answers == {"night_pain": False}
     assert dialogue is None
+
+
+async def test_a_red_flag_given_after_the_check_in_closed_still_escalates_and_holds(
+    harness: Harness,
+) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    # The bot was down all day: both check-ins are missed before Ann answers.
+    harness.clock.set(EVENING + timedelta(hours=3))
+    report = await harness.tick()
+    assert report.missed == 2
+    await ann.press("Yes")  # night pain: too late for the check-in, never too late for safety
+    await ann.expect("This check-in is closed")
+    escalation = await ann.expect("contact your clinician")
+    assert "Pain at night" in escalation.text
+    athlete, rows, events, dialogue, _ = await _rows(harness, ann.user_id)
+    assert athlete.phase == "hold"
+    assert dialogue is None
+    morning = next(r for r in rows if r.slot == "morning")
+    assert morning.status is CheckinStatus.MISSED  # the closed check-in stays as it was
+    late = [e for e in events if e.kind == "late_red_flag"]
+    assert len(late) == 1
+    assert late[0].payload["red_flags"] == ["night_pain"]
