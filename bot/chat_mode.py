@@ -23,11 +23,11 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -163,14 +163,18 @@ async def next_scheduled(store: Store, after: datetime) -> datetime | None:
     return min(found) if found else None
 
 
-async def _known(store: Store, telegram_user_id: int) -> bool:
+async def known_user(store: Store) -> int | None:
+    """The Telegram id of the athlete an earlier try-out in this database talked to (the
+    most recently updated one, should there be several), or None for a new database."""
     async with store.transaction() as session:
         found = (
             await session.execute(
-                sa.select(col(Athlete.id)).where(col(Athlete.telegram_user_id) == telegram_user_id)
+                sa.select(col(Athlete.telegram_user_id))
+                .order_by(col(Athlete.updated_at).desc(), col(Athlete.id).desc())
+                .limit(1)
             )
-        ).first()
-    return found is not None
+        ).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 class TimeTraveller:
@@ -226,37 +230,11 @@ class TimeTraveller:
         return f"(simulated time: {describe(self.clock.now(), zone)})"
 
 
-class _PacedInput:
-    """Stdin for the terminal client that, when it is not a terminal (a script), hands out
-    the next line only once the bot has finished with the previous one: no update waiting
-    in the sandbox, none queued in PTB, none being processed. A person at a terminal reads
-    the screen before typing; a script needs this to stay in step."""
-
-    def __init__(
-        self,
-        stream: TextIO,
-        loop: asyncio.AbstractEventLoop,
-        settled: Callable[[], Coroutine[Any, Any, None]],
-    ) -> None:
-        self.stream = stream
-        self.loop = loop
-        self.settled = settled
-        self.interactive = stream.isatty()
-
-    def isatty(self) -> bool:
-        return self.interactive
-
-    def readline(self) -> str:
-        """Called by the terminal client in a worker thread."""
-        if not self.interactive:
-            future = asyncio.run_coroutine_threadsafe(self.settled(), self.loop)
-            with contextlib.suppress(Exception):
-                future.result(timeout=SETTLE_TIMEOUT + 5)
-        return self.stream.readline()
-
-
-def _idle_check(server: Any, app: Any) -> Callable[[], Coroutine[Any, Any, None]]:
-    """A coroutine factory that returns once the bot has been idle for a few checks."""
+def _idle_check(server: Any, app: Any) -> Callable[[], Awaitable[None]]:
+    """The terminal's ``idle`` hook: returns once the bot has been idle for a few checks in
+    a row (no update waiting in the sandbox, none queued in PTB, none being processed), or
+    after ``SETTLE_TIMEOUT``. The bot paces its sends, so it can be silent for a second in
+    the middle of an answer; a script must not type on before it is done."""
 
     def busy() -> bool:
         processor = app.update_processor
@@ -266,15 +244,15 @@ def _idle_check(server: Any, app: Any) -> Callable[[], Coroutine[Any, Any, None]
             or processor.current_concurrent_updates > 0
         )
 
-    async def settled() -> None:
-        deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT
+    async def idle() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
         calm = 0
-        while calm < 4 and asyncio.get_running_loop().time() < deadline:
+        while calm < 4 and loop.time() < deadline:
             calm = 0 if busy() else calm + 1
             await asyncio.sleep(0.03)
-        await asyncio.sleep(0.1)  # let the terminal print what just arrived
 
-    return settled
+    return idle
 
 
 class _Settler:
@@ -359,14 +337,11 @@ async def _chat(
             running(app, RunOptions(poll_timeout=1.0)),
             SandboxDriver(server.url) as driver,
         ):
-            user = await driver.create_user(options.name)
-            resumed = await _known(chat_store, user.id)
-            if resumed:
-                # A resumed try-out: this user talked to the bot in an earlier session, so
-                # the fresh sandbox must let the bot write first (Telegram would).
-                record = server.store.users.get(user.id)
-                if record is not None:
-                    record.started = True
+            known = await known_user(chat_store)
+            resumed = known is not None
+            # A resumed try-out: the same user, who talked to the bot in an earlier
+            # session, so the fresh sandbox lets the bot write first (Telegram would).
+            user = await driver.create_user(options.name, started=resumed, user_id=known)
 
             async def zone() -> ZoneInfo:
                 # The athlete's own zone once onboarding has set it, else --zone.
@@ -413,14 +388,14 @@ async def _chat(
                 "Type to chat, a number to press a button, :help for time travel, :quit to "
                 "leave. Try /start."
             )
-            paced = _PacedInput(stdin, asyncio.get_running_loop(), _idle_check(server, app))
             await run_chat(
                 driver,
                 user.id,
-                stdin=cast(TextIO, paced),
+                stdin=stdin,
                 stdout=stdout,
                 on_meta=traveller.handle,
                 reply_timeout=options.reply_timeout,
+                idle=_idle_check(server, app),
             )
     write("(bye: your progress is kept in " + str(options.db) + ")")
     return 0

@@ -172,7 +172,19 @@ class ControlApi:
             raise _bad("username must be 5-32 characters: letters, digits, underscores")
         language = _str(body, "language_code", required=False)
         last_name = _str(body, "last_name", required=False)
-        user = self.store.add_user(first_name, username, language, last_name)
+        started = body.get("started", False)
+        if not isinstance(started, bool):
+            raise _bad("started must be true or false")
+        user_id: int | None = None
+        if body.get("id") is not None:
+            user_id = _int(body["id"], "id")
+            if user_id <= 0:
+                raise _bad("id must be a positive integer")
+            if user_id in self.store.chats:
+                raise ControlError(409, f"Conflict: user {user_id} already exists")
+        user = self.store.add_user(
+            first_name, username, language, last_name, user_id=user_id, started=started
+        )
         return self._user_json(user)
 
     async def block(self, groups: tuple[str, ...], body: Any, query: Any) -> Any:

@@ -153,12 +153,30 @@ class SandboxDriver:
     # -- users and groups -----------------------------------------------------------------
 
     async def create_user(
-        self, first_name: str, username: str | None = None, language_code: str | None = "en"
+        self,
+        first_name: str,
+        username: str | None = None,
+        language_code: str | None = "en",
+        *,
+        started: bool = False,
+        user_id: int | None = None,
     ) -> SandboxUser:
-        """A new user; their private chat with the bot has the same id."""
-        body: dict[str, Any] = {"first_name": first_name, "language_code": language_code}
+        """A new user; their private chat with the bot has the same id.
+
+        ``started``: the user has already opened the chat (as in an earlier session), so the
+        bot may write first; otherwise the bot gets 403 until the user writes or starts.
+        ``user_id``: recreate a known user under that id (e.g. resuming a stored session);
+        ``SandboxError`` 409 if a user or chat already has it. Left out, the sandbox picks.
+        """
+        body: dict[str, Any] = {
+            "first_name": first_name,
+            "language_code": language_code,
+            "started": started,
+        }
         if username is not None:
             body["username"] = username
+        if user_id is not None:
+            body["id"] = user_id
         result = await self.request("POST", "users", json=body)
         return SandboxUser(result["id"], first_name, username, language_code)
 

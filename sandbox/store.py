@@ -288,9 +288,27 @@ class Store:
         username: str | None = None,
         language_code: str | None = "en",
         last_name: str | None = None,
+        *,
+        user_id: int | None = None,
+        started: bool = False,
     ) -> UserRec:
-        """A new user and their private chat with the bot (same id)."""
-        user = UserRec(next(self._user_ids), first_name, username, last_name, language_code)
+        """A new user and their private chat with the bot (same id).
+
+        ``user_id`` recreates a known user under that id (it must be positive and unused:
+        ``KeyError`` for a user or chat that already has it, ``ValueError`` otherwise); left
+        out, the next free id is taken, so ids given earlier are never handed out again.
+        ``started`` means the user already opened the chat (pressed Start in an earlier
+        session), so the bot may write first; otherwise it gets 403 until they do.
+        """
+        if user_id is None:
+            user_id = next(self._user_ids)
+            while user_id in self.chats:
+                user_id = next(self._user_ids)
+        elif user_id <= 0:
+            raise ValueError(f"user id {user_id} is not a positive integer")
+        elif user_id in self.chats:
+            raise KeyError(f"user {user_id} already exists")
+        user = UserRec(user_id, first_name, username, last_name, language_code, started=started)
         self.users[user.id] = user
         self.chats[user.id] = ChatRec(id=user.id, type="private", user_id=user.id)
         return user

@@ -11,8 +11,10 @@
 * any other line is sent as the user's text.
 
 Only line-oriented reads and writes on the given streams: it works in a plain terminal and
-with piped input. When the input is not a terminal, each line waits (briefly) for the
-bot's reply before the next is read, so that scripted sessions stay in order.
+with piped input. When the input is not a terminal (a script), the next line is read only
+once the bot has answered the previous one and then been quiet for ``SETTLE_SECONDS`` (no
+new or edited message), so that a reply following an edit (the answered question's buttons
+removed, then the next question) is shown before the script moves on.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from typing import TextIO
 from sandbox.driver import BotMessage, ChatDriver, SandboxDriver, SandboxError
 
 POLL_SECONDS = 1.0
+"""The watcher's long-poll: new bot messages show at once, edits within this time."""
+
+SETTLE_SECONDS = 0.3
+"""With scripted input: how long the bot must stay quiet before the next line is read."""
+
+SETTLE_STEP = 0.05
+"""With scripted input: how often the transcript is checked while waiting to settle."""
 
 
 def render(message: BotMessage, *, edited: bool = False) -> str:
@@ -132,8 +141,17 @@ async def run_chat(
     stdout: TextIO,
     on_meta: Callable[[str], Awaitable[str | None]] | None = None,
     reply_timeout: float = 3.0,
+    idle: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
-    """Chat as ``user_id`` in their private chat until ``:quit`` or end of input."""
+    """Chat as ``user_id`` in their private chat until ``:quit`` or end of input.
+
+    With scripted (non-terminal) ``stdin``, each line that did something is followed by
+    :func:`_settle` before the next is read: the bot's answer is shown, and the bot has been
+    quiet for ``SETTLE_SECONDS``, waiting at most ``reply_timeout`` for it to start and
+    ``reply_timeout`` more for it to finish. A bot that paces its sends (flood control) can
+    be silent longer than that mid-answer; a host that can see the bot's own state passes
+    ``idle``, awaited first, returning once the bot has nothing left to process.
+    """
     screen = _Screen(stdout)
     chat = driver.chat(user_id)
     watcher = asyncio.create_task(_watch(driver, user_id, screen))
@@ -171,17 +189,57 @@ async def run_chat(
                     acted = False
             if acted and not interactive:
                 # A meta command may or may not make the bot write: wait less for it.
-                wait = min(reply_timeout, 1.0) if line.startswith(":") else reply_timeout
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(screen.changed.wait(), wait)
+                first = min(reply_timeout, 1.0) if line.startswith(":") else reply_timeout
+                if idle is not None:
+                    await idle()
+                await _settle(chat, screen, first_wait=first, limit=reply_timeout)
         if not interactive:
-            # Let replies to the last line arrive before leaving.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(screen.changed.wait(), min(reply_timeout, 1.0))
+            # Let replies to the last line (or unprompted messages) arrive before leaving.
+            if idle is not None:
+                await idle()
+            await _settle(chat, screen, first_wait=min(reply_timeout, 1.0), limit=reply_timeout)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
+
+
+async def _settle(
+    chat: ChatDriver,
+    screen: _Screen,
+    *,
+    first_wait: float,
+    limit: float,
+    quiet: float = SETTLE_SECONDS,
+) -> None:
+    """Wait until the bot has answered and then gone quiet (used with scripted input).
+
+    Returns as soon as nothing changed on ``screen`` for ``first_wait`` s (the bot did not
+    answer) or, once something changed, when no new or edited bot message has appeared for
+    ``quiet`` s, or ``limit`` s after the first change at the latest. A change already
+    flagged by ``screen.changed`` (cleared by the caller before acting) counts as the first
+    one. The transcript is read every ``SETTLE_STEP`` s meanwhile, so that edits, which the
+    watcher's long-poll only notices within ``POLL_SECONDS``, are shown and counted too.
+    Sandbox errors while reading are left to the watcher to report; they end nothing.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + first_wait
+    last_change: float | None = None
+    while True:
+        with contextlib.suppress(SandboxError, OSError):
+            entries = await chat.transcript()
+            screen.show([m for m in entries if isinstance(m, BotMessage)])
+        now = loop.time()
+        if screen.changed.is_set():
+            screen.changed.clear()
+            if last_change is None:
+                deadline = now + limit
+            last_change = now
+        if (last_change is not None and now - last_change >= quiet) or now >= deadline:
+            return
+        # Sleep a step, waking early when the watcher shows a new message.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(screen.changed.wait(), min(SETTLE_STEP, deadline - now))
 
 
 async def _press_number(chat: ChatDriver, screen: _Screen, number: int) -> bool:

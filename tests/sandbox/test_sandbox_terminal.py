@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
+import pytest
 from sandbox_ptb_bot import polling_bot
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, ContextTypes
 
+from sandbox import terminal
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
 from sandbox.terminal import button_keys, run_chat
+
+SIDES = InlineKeyboardMarkup(
+    [
+        [
+            InlineKeyboardButton("Left", callback_data="side:left"),
+            InlineKeyboardButton("Right", callback_data="side:right"),
+        ]
+    ]
+)
 
 
 async def test_piped_session(sandbox_server: SandboxServer, driver: SandboxDriver) -> None:
@@ -64,3 +78,39 @@ def test_numbered_labels_are_pressed_by_their_number() -> None:
     labels = [str(n) for n in range(11)] + ["Skip"]
     assert button_keys(labels) == [*labels[:11], "12"]
     assert button_keys(["Yes", "No"]) == ["1", "2"]
+
+
+async def _edit_then_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers Yes/No by removing the buttons (an edit), then, after a pause shorter than
+    the terminal's settle time, asks the next question; a side pick is edited in place."""
+    query = update.callback_query
+    assert query is not None
+    assert query.data is not None
+    await query.answer()
+    if query.data.startswith("side:"):
+        await query.edit_message_text(f"You picked {query.data.removeprefix('side:')}")
+    else:
+        await query.edit_message_text(f"Ready? -> {query.data.removeprefix('v1:')}")
+        await asyncio.sleep(terminal.SETTLE_SECONDS / 2)
+        assert query.message is not None
+        await context.bot.send_message(query.message.chat.id, "Left or right?", reply_markup=SIDES)
+    raise ApplicationHandlerStop
+
+
+async def test_piped_input_waits_for_the_reply_after_an_edit(
+    sandbox_server: SandboxServer, driver: SandboxDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The watcher notices edits quickly, so the edit is the first change on screen: the
+    # next line must still wait for the question that follows it.
+    monkeypatch.setattr(terminal, "POLL_SECONDS", 0.05)
+    ann = await driver.create_user("Ann")
+    stdin = io.StringIO("/start\n1\n2\n")
+    stdout = io.StringIO()
+    async with polling_bot(sandbox_server) as app:
+        app.add_handler(CallbackQueryHandler(_edit_then_ask), group=-1)
+        await run_chat(driver, ann.id, stdin=stdin, stdout=stdout, reply_timeout=5)
+    out = stdout.getvalue()
+    assert "bot (edited): Ready? -> yes" in out
+    question = out.index("bot: Left or right?")
+    assert "bot (edited): You picked right" in out[question:], out  # "2" pressed Right
+    assert "echo: 2" not in out, out  # not sent as text before the question arrived
