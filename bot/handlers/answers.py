@@ -1,8 +1,11 @@
 """Answers to the questionnaire on screen: typed text and button presses.
 
-Both paths end in :func:`apply_answer`, which records the answer in the dialogue row,
-moves to the next question (or completes the questionnaire) in one transaction, then
-edits the answered question (keyboard gone, answer echoed) and sends what comes next.
+Both paths read the athlete, the dialogue and its check-in row, check the answer and
+record it (dialogue row, partial answers on the check-in row, or the completion) in **one**
+transaction (:func:`_record`); then :func:`_reply` answers the press, edits the answered
+question (keyboard gone, answer echoed) and sends what comes next. Those Telegram calls go
+out concurrently: the edit changes an older message and the press's answer only stops the
+client's spinner, so neither has to wait for the other or for the next question.
 
 Refusals change nothing: a press on a closed dialogue's keyboard ("this check-in is
 closed"), a second press on an answered question ("already recorded"), a press on someone
@@ -11,12 +14,18 @@ else's message, a forged token, garbage text at a question (the engine's refusal
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
-from telegram import Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import CallbackQuery, Update
 
-from bot.context import RemodelContext
+from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.dialogue.typed import Refusal, parse_typed
@@ -29,18 +38,44 @@ from bot.rendering.questions import render_answered
 from bot.rendering.texts import Safe
 from bot.storage import (
     Athlete,
+    Checkin,
+    Dialogue,
     DialogueKind,
+    advance_dialogue,
     clear_dialogue,
-    get_athlete_by_telegram_id,
-    get_checkin,
-    get_dialogue,
-    save_dialogue,
+    get_answering,
 )
 
 log = logging.getLogger(__name__)
 
 #: Longer typed answers are refused before parsing (the longest question takes 500).
 MAX_TYPED = 1000
+
+
+@dataclass(slots=True)
+class _Applied:
+    """What a committed answer leaves to do on Telegram."""
+
+    athlete_id: int
+    chat_id: int
+    nonce: str
+    at: Position
+    value: Value
+    kind: DialogueKind
+    now: datetime
+    answered_message: int | None
+    next_at: Position | None = None
+    outcome: list[str] = field(default_factory=list)
+    closed: bool = False
+
+
+class _Refused(Enum):
+    """Why a press changes nothing (see the table in docs/bot.md)."""
+
+    FOREIGN = "foreign"
+    CLOSED = "closed"
+    ALREADY = "already"
+    STALE = "stale"
 
 
 async def on_text(update: Update, context: RemodelContext) -> None:
@@ -52,35 +87,38 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     services = context.services
     texts = services.texts
     chat_id = message.chat_id
-    async with services.store.transaction() as session:
-        athlete = await get_athlete_by_telegram_id(session, user.id)
-        dialogue = await get_dialogue(session, athlete.id) if athlete and athlete.id else None
-    if athlete is None or athlete.id is None:
-        await send(context, chat_id, texts.render("pointer.not_registered"))
-        return
-    if dialogue is None:
-        await send(context, chat_id, texts.render("pointer.free_text"))
-        return
-    at = driver.position(services.questionnaires, dialogue)
-    if at is None:
-        await send(context, chat_id, texts.render("pointer.free_text"))
-        return
-    if dialogue.keyboard_message_id is None:
-        # The question was never delivered (a crash between saving and sending): ask it
-        # now rather than taking this text as its answer.
-        await ask(context, athlete_id=athlete.id, chat_id=chat_id, nonce=dialogue.nonce, at=at)
-        return
     text = message.text or ""
-    if len(text) > MAX_TYPED:
-        await send(context, chat_id, texts.render("answer.too_long"))
-        return
-    try:
-        value = parse_typed(services.library, at.question, text)
-        await onboarding.validate(services, athlete, dialogue.kind, at.question, value)
-    except Refusal as refusal:
-        await send(context, chat_id, texts.render("answer.invalid", reason=Safe(refusal.reason)))
-        return
-    await apply_answer(context, athlete, dialogue.nonce, at, value)
+    reply: str | None = None
+    reask: tuple[int, str, Position] | None = None
+    applied: _Applied | None = None
+    async with services.store.transaction() as session:
+        athlete, dialogue, row = await get_answering(session, user.id)
+        at = driver.position(services.questionnaires, dialogue) if dialogue else None
+        if athlete is None or athlete.id is None:
+            reply = texts.render("pointer.not_registered")
+        elif dialogue is None or at is None:
+            reply = texts.render("pointer.free_text")
+        elif dialogue.keyboard_message_id is None:
+            # The question was never delivered (a crash between saving and sending): ask it
+            # now rather than taking this text as its answer.
+            reask = (athlete.id, dialogue.nonce, at)
+        elif len(text) > MAX_TYPED:
+            reply = texts.render("answer.too_long")
+        else:
+            try:
+                value = parse_typed(services.library, at.question, text)
+                await onboarding.validate(services, athlete, dialogue.kind, at.question, value)
+            except Refusal as refusal:
+                reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
+            else:
+                applied = await _record(services, session, athlete, dialogue, row, at, value)
+    if reply is not None:
+        await send(context, chat_id, reply)
+    elif reask is not None:
+        athlete_id, nonce, at = reask
+        await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)
+    elif applied is not None:
+        await _reply(context, applied)
 
 
 async def on_media(update: Update, context: RemodelContext) -> None:
@@ -108,111 +146,151 @@ async def on_press(update: Update, context: RemodelContext) -> None:
         return
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
+    refused: _Refused | None = None
+    applied: _Applied | None = None
     async with services.store.transaction() as session:
-        athlete = await get_athlete_by_telegram_id(session, query.from_user.id)
-        dialogue = await get_dialogue(session, athlete.id) if athlete and athlete.id else None
-    if athlete is None or athlete.id is None or chat_id != athlete.chat_id:
+        athlete, dialogue, row = await get_answering(session, query.from_user.id)
+        checked = _check_press(services, data, chat_id, athlete, dialogue)
+        if isinstance(checked, _Refused):
+            refused = checked
+        else:
+            assert athlete is not None
+            assert dialogue is not None
+            applied = await _record(services, session, athlete, dialogue, row, *checked)
+    if applied is not None:
+        await _reply(context, applied, query)
+    elif refused is _Refused.FOREIGN:
         # Someone other than the athlete (e.g. a group member) pressed an athlete's button.
         await toast(query, texts.raw("error.foreign_press"), alert=True)
-        return
-    if dialogue is None or dialogue.nonce != data.nonce:
+    elif refused is _Refused.CLOSED:
         await toast(query, texts.raw("checkin.closed.toast"))
         await send(context, chat_id, texts.render("checkin.closed"))
         if message is not None:
             await drop_keyboard(context, chat_id, message.message_id)
-        return
+    elif refused is _Refused.ALREADY:
+        await toast(query, texts.raw("answer.already"))
+    else:
+        await toast(query, texts.raw("error.stale_button"))
+
+
+def _check_press(
+    services: Services,
+    data: callbacks.CallbackData,
+    chat_id: int,
+    athlete: Athlete | None,
+    dialogue: Dialogue | None,
+) -> tuple[Position, Value] | _Refused:
+    """The question and value a press answers, or why it is refused (pure)."""
+    if athlete is None or athlete.id is None or chat_id != athlete.chat_id:
+        return _Refused.FOREIGN
+    if dialogue is None or dialogue.nonce != data.nonce:
+        return _Refused.CLOSED
     at = driver.position(services.questionnaires, dialogue)
     if at is None or data.question_index < at.index:
-        await toast(query, texts.raw("answer.already"))
-        return
+        return _Refused.ALREADY
     if data.question_index != at.index:
-        await toast(query, texts.raw("error.stale_button"))
-        return
+        return _Refused.STALE
     try:
-        value = token_value(at.question, data.option)
+        return at, token_value(at.question, data.option)
     except ValueError:
         log.warning("forged or outdated option %r for question %s", data.option, at.question.id)
-        await toast(query, texts.raw("error.stale_button"))
-        return
-    await toast(query)
-    await apply_answer(context, athlete, dialogue.nonce, at, value)
+        return _Refused.STALE
 
 
-async def apply_answer(
-    context: RemodelContext, athlete: Athlete, nonce: str, at: Position, value: Value
-) -> None:
-    """Record ``value`` at ``at``; then echo it and send the next question or the outcome."""
-    services = context.services
-    texts = services.texts
+async def _record(
+    services: Services,
+    session: AsyncSession,
+    athlete: Athlete,
+    dialogue: Dialogue,
+    row: Checkin | None,
+    at: Position,
+    value: Value,
+) -> _Applied:
+    """Record ``value`` at ``at`` (the dialogue's current question) in the caller's
+    transaction: move on, or complete the questionnaire. ``row`` is the dialogue's check-in,
+    read in the same transaction. No Telegram call here: the caller replies after commit."""
     assert athlete.id is not None
-    now = services.clock.now()
-    outcome: list[str] = []
-    next_at: Position | None = None
-    closed = False
-    async with services.store.transaction() as session:
-        dialogue = await get_dialogue(session, athlete.id)
-        current = driver.position(services.questionnaires, dialogue) if dialogue else None
-        if dialogue is None or dialogue.nonce != nonce or current != at:
-            return  # changed under us (cannot happen under the athlete lock; be safe)
-        answered_message = dialogue.keyboard_message_id
-        kind = dialogue.kind
-        row = await get_checkin(session, dialogue.checkin_id) if dialogue.checkin_id else None
-        if dialogue.checkin_id is not None and (row is None or not row.status.is_open):
-            # Too late: the next check-in came (or the grace window passed). The answer is
-            # not filed, but a red flag in it is acted on now: safety never waits.
-            driver.record(services.questionnaires, dialogue, at, value)
-            fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
-            if fresh is not None and checkin.red_flag_now(services, fresh, dialogue):
-                outcome = await checkin.late_red_flag(services, session, fresh, dialogue)
-            await clear_dialogue(session, athlete.id)
-            closed = True
-        else:
-            next_at = driver.record(services.questionnaires, dialogue, at, value)
-            fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
-            assert fresh is not None
-            if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(
-                services, fresh, dialogue
-            ):
-                next_at = None  # a red flag ends the check-in at once
-            if onboarding.declined(dialogue):
-                next_at = None
-            if next_at is None:
-                outcome = await _complete(context, session, fresh, dialogue)
-            else:
-                await save_dialogue(session, dialogue, now)
-                await checkin.keep_partial(services, session, dialogue)
-    chat_id = athlete.chat_id
-    if closed:
-        if answered_message is not None:
-            await drop_keyboard(context, chat_id, answered_message)
+    applied = _Applied(
+        athlete_id=athlete.id,
+        chat_id=athlete.chat_id,
+        nonce=dialogue.nonce,
+        at=at,
+        value=value,
+        kind=dialogue.kind,
+        now=services.clock.now(),
+        answered_message=dialogue.keyboard_message_id,
+    )
+    if dialogue.checkin_id is not None and (row is None or not row.status.is_open):
+        # Too late: the next check-in came (or the grace window passed). The answer is
+        # not filed, but a red flag in it is acted on now: safety never waits.
+        driver.record(services.questionnaires, dialogue, at, value)
+        if checkin.red_flag_now(services, athlete, dialogue):
+            applied.outcome = await checkin.late_red_flag(services, session, athlete, dialogue)
+        await clear_dialogue(session, athlete.id)
+        applied.closed = True
+        return applied
+    next_at = driver.record(services.questionnaires, dialogue, at, value)
+    if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(services, athlete, dialogue):
+        next_at = None  # a red flag ends the check-in at once
+    if onboarding.declined(dialogue):
+        next_at = None
+    if next_at is None:
+        applied.outcome = await _complete(services, session, athlete, dialogue)
+    else:
+        await advance_dialogue(session, dialogue, applied.now)
+        await checkin.keep_partial(services, session, dialogue)
+    applied.next_at = next_at
+    return applied
+
+
+async def _reply(
+    context: RemodelContext, applied: _Applied, query: CallbackQuery | None = None
+) -> None:
+    """After the commit: answer the press, echo the answer, send what comes next."""
+    texts = context.services.texts
+    chat_id = applied.chat_id
+    first: list[Awaitable[Any]] = [toast(query)] if query is not None else []
+    if applied.closed:
+        if applied.answered_message is not None:
+            first.append(drop_keyboard(context, chat_id, applied.answered_message))
+        await asyncio.gather(*first)
         await send(context, chat_id, texts.render("checkin.closed"))
-        for text in outcome:
+        for text in applied.outcome:
             await send(context, chat_id, text)
-        if outcome:
-            await coach.notify(context, athlete.id, since=now)
+        if applied.outcome:
+            await coach.notify(context, applied.athlete_id, since=applied.now)
         return
-    if answered_message is not None:
-        await edit(context, chat_id, answered_message, render_answered(at.question, value, texts))
-    if next_at is not None:
-        await ask(context, athlete_id=athlete.id, chat_id=chat_id, nonce=nonce, at=next_at)
+    if applied.answered_message is not None:
+        answered = render_answered(applied.at.question, applied.value, texts)
+        first.append(edit(context, chat_id, applied.answered_message, answered))
+    if applied.next_at is not None:
+        next_question = ask(
+            context,
+            athlete_id=applied.athlete_id,
+            chat_id=chat_id,
+            nonce=applied.nonce,
+            at=applied.next_at,
+        )
+        await asyncio.gather(*first, next_question)
         return
-    for text in outcome:
+    await asyncio.gather(*first)
+    for text in applied.outcome:
         if await send(context, chat_id, text) is None:
             break
-    if kind in driver.CHECKIN_KINDS:
-        await coach.notify(context, athlete.id, since=now)
+    if applied.kind in driver.CHECKIN_KINDS:
+        await coach.notify(context, applied.athlete_id, since=applied.now)
 
 
 async def _complete(
-    context: RemodelContext, session: Any, athlete: Athlete, dialogue: Any
+    services: Services, session: AsyncSession, athlete: Athlete, dialogue: Dialogue
 ) -> list[str]:
     if dialogue.kind is DialogueKind.ONBOARDING:
-        return await onboarding.complete(context.services, session, athlete, dialogue)
+        return await onboarding.complete(services, session, athlete, dialogue)
     if dialogue.kind in driver.CHECKIN_KINDS:
-        return await checkin.complete(context.services, session, athlete, dialogue)
+        return await checkin.complete(services, session, athlete, dialogue)
     if dialogue.kind in (DialogueKind.SETTINGS, DialogueKind.TIMEZONE):
-        return await settings.complete(context.services, session, athlete, dialogue)
+        return await settings.complete(services, session, athlete, dialogue)
     if dialogue.kind is DialogueKind.CLEARANCE:
-        return await clearance.complete(context.services, session, athlete, dialogue)
+        return await clearance.complete(services, session, athlete, dialogue)
     log.error("dialogue kind %s has no completion", dialogue.kind)
     return []

@@ -10,7 +10,7 @@ from bot.handlers.common import deactivate, deliver
 from bot.rendering.keyboards import question_keyboard
 from bot.rendering.questions import render_question
 from bot.sending import SendOutcome, SendStatus
-from bot.storage import get_dialogue, save_dialogue
+from bot.storage import set_keyboard_message
 
 
 async def ask(
@@ -39,8 +39,13 @@ async def ask(
     if outcome.status is not SendStatus.SENT or outcome.value is None:
         return outcome
     async with services.store.transaction() as session:
-        dialogue = await get_dialogue(session, athlete_id)
-        if dialogue is not None and dialogue.nonce == nonce and dialogue.question_index == at.index:
-            dialogue.keyboard_message_id = outcome.value.message_id
-            await save_dialogue(session, dialogue, services.clock.now())
+        # Conditional on the dialogue still waiting at this question (one UPDATE, no read).
+        await set_keyboard_message(
+            session,
+            athlete_id,
+            nonce=nonce,
+            question_index=at.index,
+            message_id=outcome.value.message_id,
+            now=services.clock.now(),
+        )
     return outcome

@@ -53,10 +53,13 @@ from bot.storage.coaching import (
 )
 from bot.storage.dialogues import (
     NONCE_LENGTH,
+    advance_dialogue,
     clear_dialogue,
+    get_answering,
     get_dialogue,
     new_nonce,
     save_dialogue,
+    set_keyboard_message,
     start_dialogue,
 )
 from bot.storage.engine import Store, create_engine, is_postgres, is_sqlite
@@ -107,6 +110,7 @@ __all__ = [
     "ShareLevel",
     "Slot",
     "Store",
+    "advance_dialogue",
     "append_event",
     "claim_coach_posts",
     "clear_dialogue",
@@ -117,6 +121,7 @@ __all__ = [
     "due_coach_links",
     "education_since",
     "finish_coach_post",
+    "get_answering",
     "get_athlete",
     "get_athlete_by_telegram_id",
     "get_checkin",
@@ -152,6 +157,7 @@ __all__ = [
     "save_athlete",
     "save_dialogue",
     "set_active",
+    "set_keyboard_message",
     "set_paused",
     "start_dialogue",
     "update_chat_id",

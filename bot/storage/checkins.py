@@ -125,12 +125,16 @@ async def _transition(
     checkin_id: int,
     allowed_from: Sequence[CheckinStatus],
     values: dict[str, Any],
+    *,
+    synchronize: bool = True,
 ) -> bool:
+    # ``synchronize=False`` skips refreshing a copy of the row loaded in this session (one
+    # RETURNING and its ORM bookkeeping less); only for callers that do not read it after.
     statement = (
         sa.update(Checkin)
         .where(col(Checkin.id) == checkin_id, col(Checkin.status).in_(allowed_from))
         .values(**values)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session="fetch" if synchronize else False)
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -205,8 +209,13 @@ async def keep_partial_answers(
     Called after every answer, so whoever closes the check-in later (the ticker recording it
     as missed, say) finds them on the row: a half-answered check-in is never lost. ``False``
     when the check-in is no longer open (its stored answers are left as they were).
+
+    A copy of the row already loaded in ``session`` is not refreshed (this runs on every
+    answer, and nothing reads the row after it in that transaction).
     """
-    return await _transition(session, checkin_id, OPEN_STATUSES, {"answers": answers})
+    return await _transition(
+        session, checkin_id, OPEN_STATUSES, {"answers": answers}, synchronize=False
+    )
 
 
 async def mark_missed(

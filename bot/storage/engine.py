@@ -18,10 +18,19 @@
 
 The transaction commits when the block exits normally and rolls back on an exception. Objects
 stay usable after the commit (``expire_on_commit=False``).
+
+On SQLite the store also queues its own transactions on an ``asyncio.Lock`` before
+``BEGIN IMMEDIATE``. SQLite admits one writer at a time anyway; without the queue, every
+waiting connection polls the file lock from its driver thread (the busy handler sleeps 1 to
+100 ms between attempts), so the lock sits idle between holders and the polling threads
+compete for the GIL. With it, the next transaction starts the moment the previous one
+commits. It orders this process only: other processes still meet SQLite's lock and
+``busy_timeout``, and waiting for the queue is bounded by the same timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -101,6 +110,8 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        # SQLite: one writer at a time, queued here rather than in the busy handler (above).
+        self._writer: asyncio.Lock | None = asyncio.Lock() if is_sqlite(engine) else None
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Store:
@@ -113,9 +124,25 @@ class Store:
         return self.engine.dialect.name
 
     @asynccontextmanager
+    async def _queued(self) -> AsyncIterator[None]:
+        """Hold this process's SQLite writer queue (nothing to hold on PostgreSQL)."""
+        if self._writer is None:
+            yield
+            return
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            await self._writer.acquire()
+        try:
+            yield
+        finally:
+            self._writer.release()
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on normal exit, roll back on exception."""
-        async with self._sessions() as session, session.begin():
+        """One unit of work: commit on normal exit, roll back on exception.
+
+        Transactions must not nest (on SQLite the inner one would wait for the outer one's
+        write lock until the busy timeout and fail)."""
+        async with self._queued(), self._sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -21,12 +21,14 @@ from bot.storage import (
     ShareLevel,
     Slot,
     Store,
+    advance_dialogue,
     append_event,
     clear_dialogue,
     create_checkin_if_absent,
     create_coach_link,
     current_revision,
     education_since,
+    get_answering,
     get_athlete,
     get_checkin,
     get_dialogue,
@@ -49,6 +51,7 @@ from bot.storage import (
     save_athlete,
     save_dialogue,
     set_active,
+    set_keyboard_message,
     start_dialogue,
     upgrade,
 )
@@ -364,6 +367,59 @@ async def test_dialogue_start_save_clear(store: Store, clock: ManualClock) -> No
         assert await clear_dialogue(session, aid)
         assert not await clear_dialogue(session, aid)
         assert await get_dialogue(session, aid) is None
+
+
+async def test_answer_hot_path_reads_and_writes(store: Store, clock: ManualClock) -> None:
+    """``get_answering`` reads athlete, dialogue and check-in in one go; ``advance_dialogue``
+    writes the position; ``set_keyboard_message`` only hits the dialogue it names."""
+    athlete = await _athlete(store, clock)
+    aid = athlete.id or 0
+    async with store.transaction() as session:
+        assert await get_answering(session, 999) == (None, None, None)
+        assert (await get_answering(session, 1001))[1:] == (None, None)
+        row, _ = await create_checkin_if_absent(
+            session,
+            athlete_id=aid,
+            local_date=date(2025, 3, 3),
+            slot=Slot.EVENING,
+            due_at=clock.now(),
+        )
+        dialogue = await start_dialogue(
+            session,
+            athlete_id=aid,
+            kind=DialogueKind.EVENING,
+            now=clock.now(),
+            checkin_id=row.id,
+            question_id="pain",
+        )
+        nonce = dialogue.nonce
+    async with store.transaction() as session:
+        loaded_athlete, loaded, loaded_row = await get_answering(session, 1001)
+        assert loaded_athlete is not None
+        assert loaded_athlete.id == aid
+        assert loaded is not None
+        assert loaded.nonce == nonce
+        assert loaded_row is not None
+        assert loaded_row.id == row.id
+        loaded.answers = {"pain": 3}
+        loaded.question_index = 1
+        loaded.question_id = "sleep"
+        await advance_dialogue(session, loaded, clock.advance(seconds=5))
+    async with store.transaction() as session:
+        assert not await set_keyboard_message(
+            session, aid, nonce="other!", question_index=1, message_id=7, now=clock.now()
+        )
+        assert not await set_keyboard_message(
+            session, aid, nonce=nonce, question_index=0, message_id=7, now=clock.now()
+        )
+        assert await set_keyboard_message(
+            session, aid, nonce=nonce, question_index=1, message_id=8, now=clock.now()
+        )
+    async with store.transaction() as session:
+        saved = await get_dialogue(session, aid)
+        assert saved is not None
+        assert (saved.answers, saved.question_index, saved.question_id) == ({"pain": 3}, 1, "sleep")
+        assert saved.keyboard_message_id == 8
 
 
 # --- journal ----------------------------------------------------------------------------------
