@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 import string
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from flows.injury import Severity, Site
 from flows.phases import Phase
@@ -29,6 +36,24 @@ _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z-]+)([^>]*)>")
 _ENTITY = re.compile(r"&[a-zA-Z#0-9]*;?")
 _KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _kebab_id(value: str) -> str:
+    if not _KEBAB.match(value):
+        raise ValueError(f"id {value!r} must be kebab-case")
+    return value
+
+
+def _snake_id(value: str) -> str:
+    if not _SNAKE.match(value):
+        raise ValueError(f"id {value!r} must be snake_case")
+    return value
+
+
+#: Ids of library entries referenced across files (exercises, modalities, snippets).
+KebabId = Annotated[str, AfterValidator(_kebab_id)]
+#: Ids of questions (they name answers in skip conditions and the symptom mapping).
+SnakeId = Annotated[str, AfterValidator(_snake_id)]
 _OPTION = re.compile(r"^[A-Za-z0-9_./:+-]+$")
 
 
@@ -304,7 +329,7 @@ class Question(Model):
     """One question. `maps_to` is a `DailyCheckIn` field (check-ins) or a profile field
     (onboarding: `profile.<name>`); `None` for questions that only steer the dialogue."""
 
-    id: str
+    id: SnakeId
     type: QuestionType
     text: str
     maps_to: str | None = None
@@ -325,13 +350,6 @@ class Question(Model):
     low_label: str | None = None
     high_label: str | None = None
     help: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _snake(cls, v: str) -> str:
-        if not _SNAKE.match(v):
-            raise ValueError(f"id {v!r} must be snake_case")
-        return v
 
     @model_validator(mode="after")
     def _shape(self) -> Question:
@@ -529,7 +547,7 @@ class ExerciseCategory(StrEnum):
 
 
 class Exercise(Model):
-    id: str
+    id: KebabId
     name: str
     category: ExerciseCategory
     cues: str
@@ -537,13 +555,6 @@ class Exercise(Model):
     phases: list[Phase]
     avoid_sites: list[Site] = Field(default_factory=list)
     source: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _kebab(cls, v: str) -> str:
-        if not _KEBAB.match(v):
-            raise ValueError(f"id {v!r} must be kebab-case")
-        return v
 
     @model_validator(mode="after")
     def _texts(self) -> Exercise:
@@ -561,7 +572,7 @@ class ExercisesFile(Model):
 
 
 class Modality(Model):
-    id: str
+    id: KebabId
     name: str
     bone_load_rank: int = Field(ge=1, le=6)
     phases: list[Phase]
@@ -572,13 +583,6 @@ class Modality(Model):
     stop_signs: str
     caution: str | None = None
     source: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _kebab(cls, v: str) -> str:
-        if not _KEBAB.match(v):
-            raise ValueError(f"id {v!r} must be kebab-case")
-        return v
 
     @model_validator(mode="after")
     def _texts(self) -> Modality:
@@ -618,19 +622,12 @@ PhaseOrAll = Phase | Literal["all"]
 
 
 class Snippet(Model):
-    id: str
+    id: KebabId
     topic: str
     title: str
     text: str
     phases: list[PhaseOrAll]
     source: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _kebab(cls, v: str) -> str:
-        if not _KEBAB.match(v):
-            raise ValueError(f"id {v!r} must be kebab-case")
-        return v
 
     @model_validator(mode="after")
     def _texts(self) -> Snippet:
