@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import RemodelContext
@@ -46,6 +47,15 @@ async def _athlete(update: Update, context: RemodelContext) -> Athlete | None:
         await send(context, message.chat_id, services.texts.render(key))
         return None
     return athlete
+
+
+async def _reload(session: AsyncSession, athlete: Athlete) -> Athlete:
+    """The athlete's row again, inside the caller's write transaction (it may have changed
+    since the command was read)."""
+    fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
+    assert fresh is not None
+    assert fresh.id == athlete.id
+    return fresh
 
 
 async def on_help(update: Update, context: RemodelContext) -> None:
@@ -126,9 +136,7 @@ async def on_pause(update: Update, context: RemodelContext) -> None:
     texts = services.texts
     now = services.clock.now()
     async with services.store.transaction() as session:
-        fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
-        assert fresh is not None
-        assert fresh.id is not None
+        fresh = await _reload(session, athlete)
         if fresh.paused:
             reply = "pause.already"
         else:
@@ -141,9 +149,9 @@ async def on_pause(update: Update, context: RemodelContext) -> None:
                 fresh.rehab_state = paused.to_dict()
                 fresh.phase = paused.phase.value
                 fresh.paused = True
-                await clear_dialogue(session, fresh.id)
+                await clear_dialogue(session, athlete.id)
                 await save_athlete(session, fresh, now)
-                await append_event(session, athlete_id=fresh.id, kind="paused", at=now)
+                await append_event(session, athlete_id=athlete.id, kind="paused", at=now)
                 reply = "pause.done"
     await send(context, athlete.chat_id, texts.render(reply))
 
@@ -156,20 +164,22 @@ async def on_resume(update: Update, context: RemodelContext) -> None:
     texts = services.texts
     now = services.clock.now()
     async with services.store.transaction() as session:
-        fresh = await get_athlete_by_telegram_id(session, athlete.telegram_user_id)
-        assert fresh is not None
-        assert fresh.id is not None
-        if not fresh.paused:
-            await send(context, athlete.chat_id, texts.render("resume.not_paused"))
-            return
-        resumed = resume(RehabState.from_dict(fresh.rehab_state or {}), local_today(fresh, now))
-        fresh.rehab_state = resumed.to_dict()
-        fresh.phase = resumed.phase.value
-        fresh.paused = False
-        rebase(fresh, now, services.settings.schedule)
-        await save_athlete(session, fresh, now)
-        await append_event(session, athlete_id=fresh.id, kind="resumed", at=now)
-        when = next_local(fresh)
+        fresh = await _reload(session, athlete)
+        paused = fresh.paused
+        if paused:
+            state = RehabState.from_dict(fresh.rehab_state or {})
+            resumed = resume(state, local_today(fresh, now))
+            fresh.rehab_state = resumed.to_dict()
+            fresh.phase = resumed.phase.value
+            fresh.paused = False
+            rebase(fresh, now, services.settings.schedule)
+            await save_athlete(session, fresh, now)
+            await append_event(session, athlete_id=athlete.id, kind="resumed", at=now)
+            when = next_local(fresh)
+    # Replies go out after the commit: a transaction never waits on a Telegram call.
+    if not paused:
+        await send(context, athlete.chat_id, texts.render("resume.not_paused"))
+        return
     await send(context, athlete.chat_id, texts.render("resume.done", when=when))
 
 
