@@ -120,7 +120,9 @@ class Ticker:
         self._schedule = schedule
         self._send = send
         self._remind = remind
-        self.locks = locks or AthleteLocks()
+        # Not ``locks or ...``: an empty registry is falsy (it has a length), and the
+        # ticker must share the handlers' registry from the start.
+        self.locks = locks if locks is not None else AthleteLocks()
         self._concurrency = concurrency
         self._lease = lease
         self._max_catch_up = max_catch_up

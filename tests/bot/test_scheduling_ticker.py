@@ -330,12 +330,15 @@ async def test_ticker_serialises_with_update_handlers(store: Store, clock: Manua
         async with locks.for_user(81):
             await released.wait()
 
+    assert ticker.locks is locks  # shared even while empty
     holder = asyncio.create_task(handler())
     await asyncio.sleep(0)
+    assert locks.locked(81)
     tick = asyncio.create_task(ticker.tick())
-    for _ in range(50):
-        await asyncio.sleep(0)
-    assert send.calls == []  # waiting for the handler's lock
+    # Unblocked, a tick of one athlete takes milliseconds; this one waits for the handler.
+    done, _ = await asyncio.wait({tick}, timeout=0.5)
+    assert not done
+    assert send.calls == []
     released.set()
     await asyncio.gather(holder, tick)
     assert len(send.calls) == 1
