@@ -53,7 +53,7 @@ from bot.handlers.tick import make_reminder, make_sender
 from bot.rendering.texts import Texts
 from bot.scheduling import AthleteLocks, CoachPoster, Ticker
 from bot.sending import FloodPacer, install_token_redaction
-from bot.storage import Store
+from bot.storage import GroupCommit, Store, set_keyboard_messages
 from flows.library import Library
 
 __all__ = ["build_application", "on_startup", "services_of"]
@@ -95,6 +95,7 @@ def build_application(
         texts=texts,
         locks=locks,
         pacer=FloodPacer(settings.sending),
+        keyboard_marks=GroupCommit(store, set_keyboard_messages),
         run_ticker=run_ticker,
     )
     builder = (

@@ -16,7 +16,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.rendering.texts import Texts
 from bot.sending import FloodPacer
+from bot.storage.dialogues import KeyboardMark
 from bot.storage.engine import Store
+from bot.storage.group_commit import GroupCommit
 from flows.library import Library
 from flows.library.schema import Questionnaire
 
@@ -36,6 +38,8 @@ class Services:
     texts: Texts
     locks: AthleteLocks
     pacer: FloodPacer
+    #: Which message shows each question on screen, written in shared transactions.
+    keyboard_marks: GroupCommit[KeyboardMark]
     ticker: Ticker | None = None
     run_ticker: bool = True
 

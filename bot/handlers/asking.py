@@ -10,7 +10,7 @@ from bot.handlers.common import deactivate, deliver
 from bot.rendering.keyboards import question_keyboard
 from bot.rendering.questions import render_question
 from bot.sending import SendOutcome, SendStatus
-from bot.storage import set_keyboard_message
+from bot.storage import KeyboardMark
 
 
 async def ask(
@@ -24,7 +24,8 @@ async def ask(
     deactivate_if_blocked: bool = True,
 ) -> SendOutcome[Message]:
     """Send the question at ``at`` (after an optional ``preface`` message) and store the
-    message id in the dialogue row, if the dialogue is still at that question.
+    message id in the dialogue row, if the dialogue is still at that question; return once
+    that is committed.
 
     The ticker passes ``deactivate_if_blocked=False``: it records a blocked send itself."""
     services = context.services
@@ -38,14 +39,15 @@ async def ask(
         await deactivate(services, chat_id)
     if outcome.status is not SendStatus.SENT or outcome.value is None:
         return outcome
-    async with services.store.transaction() as session:
-        # Conditional on the dialogue still waiting at this question (one UPDATE, no read).
-        await set_keyboard_message(
-            session,
-            athlete_id,
+    # Conditional on the dialogue still waiting at this question; shares its transaction
+    # with the marks of other athletes' questions sent meanwhile.
+    await services.keyboard_marks.submit(
+        KeyboardMark(
+            athlete_id=athlete_id,
             nonce=nonce,
             question_index=at.index,
             message_id=outcome.value.message_id,
-            now=services.clock.now(),
+            at=services.clock.now(),
         )
+    )
     return outcome

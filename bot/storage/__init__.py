@@ -53,16 +53,18 @@ from bot.storage.coaching import (
 )
 from bot.storage.dialogues import (
     NONCE_LENGTH,
+    KeyboardMark,
     advance_dialogue,
     clear_dialogue,
     get_answering,
     get_dialogue,
     new_nonce,
     save_dialogue,
-    set_keyboard_message,
+    set_keyboard_messages,
     start_dialogue,
 )
 from bot.storage.engine import Store, create_engine, is_postgres, is_sqlite
+from bot.storage.group_commit import GroupCommit
 from bot.storage.journal import (
     EventKind,
     append_event,
@@ -107,6 +109,8 @@ __all__ = [
     "EducationLog",
     "Event",
     "EventKind",
+    "GroupCommit",
+    "KeyboardMark",
     "ShareLevel",
     "Slot",
     "Store",
@@ -157,7 +161,7 @@ __all__ = [
     "save_athlete",
     "save_dialogue",
     "set_active",
-    "set_keyboard_message",
+    "set_keyboard_messages",
     "set_paused",
     "start_dialogue",
     "update_chat_id",

@@ -7,6 +7,8 @@ it and writes it back inside the same transaction as the answers it records.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,13 +21,14 @@ from bot.storage.models import Athlete, Checkin, Dialogue, DialogueKind
 
 __all__ = [
     "NONCE_LENGTH",
+    "KeyboardMark",
     "advance_dialogue",
     "clear_dialogue",
     "get_answering",
     "get_dialogue",
     "new_nonce",
     "save_dialogue",
-    "set_keyboard_message",
+    "set_keyboard_messages",
     "start_dialogue",
 ]
 
@@ -64,30 +67,50 @@ async def get_answering(
     return row[0], row[1], row[2]
 
 
-async def set_keyboard_message(
-    session: AsyncSession,
-    athlete_id: int,
-    *,
-    nonce: str,
-    question_index: int,
-    message_id: int,
-    now: datetime,
-) -> bool:
-    """Remember which message shows the question at ``question_index``, if the dialogue is
-    still the one with ``nonce`` at that question; ``False`` when it moved on (or ended).
+@dataclass(frozen=True, slots=True)
+class KeyboardMark:
+    """Which message shows the question at ``question_index`` of the dialogue with ``nonce``."""
 
-    One conditional UPDATE: the check and the write are atomic, with no row loaded."""
-    result = await session.execute(
-        sa.update(Dialogue)
+    athlete_id: int
+    nonce: str
+    question_index: int
+    message_id: int
+    at: datetime
+
+
+async def set_keyboard_messages(session: AsyncSession, marks: Sequence[KeyboardMark]) -> None:
+    """Remember the message of each mark's question, where the athlete's dialogue is still the
+    one with that nonce, waiting at that question; a dialogue that moved on (or ended) is
+    left alone.
+
+    One conditional UPDATE run for every mark (``executemany``): the check and the write are
+    atomic, with no row loaded. Marks are usually batched by a
+    :class:`bot.storage.group_commit.GroupCommit`."""
+    if not marks:
+        return
+    table = Dialogue.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.update(table)
         .where(
-            col(Dialogue.athlete_id) == athlete_id,
-            col(Dialogue.nonce) == nonce,
-            col(Dialogue.question_index) == question_index,
+            table.c.athlete_id == sa.bindparam("m_athlete"),
+            table.c.nonce == sa.bindparam("m_nonce"),
+            table.c.question_index == sa.bindparam("m_index"),
         )
-        .values(keyboard_message_id=message_id, updated_at=ensure_utc(now))
-        .execution_options(synchronize_session=False)
+        .values(keyboard_message_id=sa.bindparam("m_message"), updated_at=sa.bindparam("m_at"))
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    await session.execute(
+        statement,
+        [
+            {
+                "m_athlete": mark.athlete_id,
+                "m_nonce": mark.nonce,
+                "m_index": mark.question_index,
+                "m_message": mark.message_id,
+                "m_at": ensure_utc(mark.at),
+            }
+            for mark in marks
+        ],
+    )
 
 
 async def start_dialogue(

@@ -2,13 +2,15 @@
 
 :func:`create_engine` builds the ``AsyncEngine`` for a URL:
 
-* **SQLite** (aiosqlite): WAL journal (readers never block the writer), ``busy_timeout`` so a
-  writer waits for the lock instead of failing, foreign keys on, and every transaction opened
-  with ``BEGIN IMMEDIATE``. The last point matters: a deferred transaction that reads and then
-  writes can fail with "database is locked" when another connection wrote in between, and
-  ``busy_timeout`` does not help there. Taking the write lock up front makes transactions
-  simply queue. The price is that transactions must be short; none is held across a Telegram
-  call anywhere in the bot.
+* **SQLite**: the aiosqlite dialect over :mod:`bot.storage.inline_sqlite`'s connection, which
+  runs SQLite calls on the loop's thread (aiosqlite's thread hand-off cost more than the
+  statements) and waits for another process's lock with ``asyncio.sleep``, up to
+  :data:`SQLITE_BUSY_TIMEOUT_MS`. WAL journal (readers never block the writer), foreign keys
+  on, and every transaction opened with ``BEGIN IMMEDIATE``. The last point matters: a
+  deferred transaction that reads and then writes can fail with "database is locked" when
+  another connection wrote in between, and no busy wait helps there. Taking the write lock up
+  front makes transactions simply queue. The price is that transactions must be short; none
+  is held across a Telegram call anywhere in the bot.
 * **PostgreSQL** (asyncpg): a regular pool; ``pool_pre_ping`` survives server restarts.
 
 :class:`Store` is the unit of work the handlers and the ticker use::
@@ -21,11 +23,10 @@ stay usable after the commit (``expire_on_commit=False``).
 
 On SQLite the store also queues its own transactions on an ``asyncio.Lock`` before
 ``BEGIN IMMEDIATE``. SQLite admits one writer at a time anyway; without the queue, every
-waiting connection polls the file lock from its driver thread (the busy handler sleeps 1 to
-100 ms between attempts), so the lock sits idle between holders and the polling threads
-compete for the GIL. With it, the next transaction starts the moment the previous one
-commits. It orders this process only: other processes still meet SQLite's lock and
-``busy_timeout``, and waiting for the queue is bounded by the same timeout.
+waiting connection would poll the file lock (pausing 1 to 100 ms between attempts), so the
+lock would sit idle between holders. With it, the next transaction starts the moment the
+previous one commits. It orders this process only: other processes still meet SQLite's lock
+and the busy wait, and waiting for the queue is bounded by the same timeout.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from bot.config import normalize_database_url
+from bot.storage.inline_sqlite import connector
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "Store", "create_engine", "is_postgres", "is_sqlite"]
 
@@ -58,22 +60,14 @@ def is_postgres(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+#: Run on every new SQLite connection.
+SQLITE_PRAGMAS = ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON")
 
-    @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Hand transaction control to us (see the "begin" hook): pysqlite's implicit BEGIN is
-        # deferred, which is what we want to avoid.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
 
-    @event.listens_for(sync_engine, "begin")
+def _begin_immediate(engine: AsyncEngine) -> None:
+    # The connections are in autocommit mode (inline_sqlite.connector): sqlite3's implicit
+    # BEGIN would be deferred, which is what we want to avoid. Every transaction starts here.
+    @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -87,20 +81,32 @@ def create_engine(
     """Create the ``AsyncEngine`` for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``;
     plain ``sqlite://`` / ``postgresql://`` are upgraded to the async drivers).
 
-    ``connect_args`` go to the driver (tests pass asyncpg ``server_settings`` to pin a schema).
+    ``connect_args`` go to asyncpg (tests pass ``server_settings`` to pin a schema); SQLite
+    connections are opened by :func:`bot.storage.inline_sqlite.connector`.
     """
     parsed = make_url(normalize_database_url(url))
-    kwargs: dict[str, Any] = {"echo": echo, "connect_args": dict(connect_args or {})}
+    kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:") or database.startswith("file::memory:"):
+        database = parsed.database or ":memory:"
+        if database == ":memory:" or database.startswith("file::memory:"):
             # One shared connection, or every checkout would see a different empty database.
             kwargs["poolclass"] = StaticPool
-            kwargs["connect_args"].setdefault("check_same_thread", False)
+        kwargs["async_creator"] = connector(
+            database,
+            busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            uri=database.startswith("file:"),
+            pragmas=SQLITE_PRAGMAS,
+        )
         engine = _create_async_engine(parsed, **kwargs)
-        _install_sqlite_pragmas(engine)
+        _begin_immediate(engine)
         return engine
-    kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    kwargs.update(
+        connect_args=dict(connect_args or {}),
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
     return _create_async_engine(parsed, **kwargs)
 
 
