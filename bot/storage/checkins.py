@@ -125,16 +125,12 @@ async def _transition(
     checkin_id: int,
     allowed_from: Sequence[CheckinStatus],
     values: dict[str, Any],
-    *,
-    synchronize: bool = True,
 ) -> bool:
-    # ``synchronize=False`` skips refreshing a copy of the row loaded in this session (one
-    # RETURNING and its ORM bookkeeping less); only for callers that do not read it after.
     statement = (
         sa.update(Checkin)
         .where(col(Checkin.id) == checkin_id, col(Checkin.status).in_(allowed_from))
         .values(**values)
-        .execution_options(synchronize_session="fetch" if synchronize else False)
+        .execution_options(synchronize_session="fetch")
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -201,6 +197,15 @@ async def mark_answered(
     )
 
 
+# Built once (it runs on every answer); a Core UPDATE, so no loaded row is synchronized.
+_CHECKINS = Checkin.__table__  # type: ignore[attr-defined]
+_KEEP_PARTIAL = (
+    sa.update(_CHECKINS)
+    .where(_CHECKINS.c.id == sa.bindparam("k_id"), _CHECKINS.c.status.in_(OPEN_STATUSES))
+    .values(answers=sa.bindparam("k_answers"))
+)
+
+
 async def keep_partial_answers(
     session: AsyncSession, checkin_id: int, answers: dict[str, Any]
 ) -> bool:
@@ -213,9 +218,8 @@ async def keep_partial_answers(
     A copy of the row already loaded in ``session`` is not refreshed (this runs on every
     answer, and nothing reads the row after it in that transaction).
     """
-    return await _transition(
-        session, checkin_id, OPEN_STATUSES, {"answers": answers}, synchronize=False
-    )
+    result = await session.execute(_KEEP_PARTIAL, {"k_id": checkin_id, "k_answers": answers})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_missed(

@@ -55,16 +55,47 @@ async def get_answering(
 
     The rows land in the session like any loaded object: a later ``get_checkin`` of the same
     id in this transaction is served from the identity map, without a second SELECT."""
-    query = (
-        sa.select(Athlete, Dialogue, Checkin)
-        .outerjoin(Dialogue, col(Dialogue.athlete_id) == col(Athlete.id))
-        .outerjoin(Checkin, col(Checkin.id) == col(Dialogue.checkin_id))
-        .where(col(Athlete.telegram_user_id) == telegram_user_id)
-    )
-    row = (await session.execute(query)).one_or_none()
+    row = (await session.execute(_ANSWERING, {"telegram_user_id": telegram_user_id})).one_or_none()
     if row is None:
         return None, None, None
     return row[0], row[1], row[2]
+
+
+# The hot path's statements are built once: building one and computing its cache key cost
+# more than running it on SQLite.
+_ANSWERING = (
+    sa.select(Athlete, Dialogue, Checkin)
+    .outerjoin(Dialogue, col(Dialogue.athlete_id) == col(Athlete.id))
+    .outerjoin(Checkin, col(Checkin.id) == col(Dialogue.checkin_id))
+    .where(col(Athlete.telegram_user_id) == sa.bindparam("telegram_user_id"))
+)
+_DIALOGUES = Dialogue.__table__  # type: ignore[attr-defined]
+_ADVANCE = (
+    sa.update(_DIALOGUES)
+    .where(_DIALOGUES.c.athlete_id == sa.bindparam("d_athlete"))
+    .values(
+        {
+            name: sa.bindparam(f"d_{name}")
+            for name in (
+                "question_index",
+                "question_id",
+                "answers",
+                "keyboard_message_id",
+                "nonce",
+                "updated_at",
+            )
+        }
+    )
+)
+_MARK = (
+    sa.update(_DIALOGUES)
+    .where(
+        _DIALOGUES.c.athlete_id == sa.bindparam("m_athlete"),
+        _DIALOGUES.c.nonce == sa.bindparam("m_nonce"),
+        _DIALOGUES.c.question_index == sa.bindparam("m_index"),
+    )
+    .values(keyboard_message_id=sa.bindparam("m_message"), updated_at=sa.bindparam("m_at"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,18 +119,8 @@ async def set_keyboard_messages(session: AsyncSession, marks: Sequence[KeyboardM
     :class:`bot.storage.group_commit.GroupCommit`."""
     if not marks:
         return
-    table = Dialogue.__table__  # type: ignore[attr-defined]
-    statement = (
-        sa.update(table)
-        .where(
-            table.c.athlete_id == sa.bindparam("m_athlete"),
-            table.c.nonce == sa.bindparam("m_nonce"),
-            table.c.question_index == sa.bindparam("m_index"),
-        )
-        .values(keyboard_message_id=sa.bindparam("m_message"), updated_at=sa.bindparam("m_at"))
-    )
     await session.execute(
-        statement,
+        _MARK,
         [
             {
                 "m_athlete": mark.athlete_id,
@@ -173,17 +194,16 @@ async def advance_dialogue(session: AsyncSession, dialogue: Dialogue, now: datet
     dialogue.updated_at = ensure_utc(now)
     with session.no_autoflush:  # the pending ORM changes are what this UPDATE writes
         await session.execute(
-            sa.update(Dialogue)
-            .where(col(Dialogue.athlete_id) == dialogue.athlete_id)
-            .values(
-                question_index=dialogue.question_index,
-                question_id=dialogue.question_id,
-                answers=dialogue.answers,
-                keyboard_message_id=dialogue.keyboard_message_id,
-                nonce=dialogue.nonce,
-                updated_at=dialogue.updated_at,
-            )
-            .execution_options(synchronize_session=False)
+            _ADVANCE,
+            {
+                "d_athlete": dialogue.athlete_id,
+                "d_question_index": dialogue.question_index,
+                "d_question_id": dialogue.question_id,
+                "d_answers": dialogue.answers,
+                "d_keyboard_message_id": dialogue.keyboard_message_id,
+                "d_nonce": dialogue.nonce,
+                "d_updated_at": dialogue.updated_at,
+            },
         )
     session.expunge(dialogue)
 
