@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -205,9 +206,16 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
             )
             log.info("long polling started")
         await app.start()
+        # What is alive now (content library, mappers, PTB's classes) lives as long as the
+        # bot: take it out of the collector's reach, so that full collections scan only what
+        # came since (in bench (a) they cost ~5% of the CPU and 0.1 s pauses). Unfrozen on
+        # the way out, so a process that runs the bot more than once (tests) still frees it.
+        gc.collect()
+        gc.freeze()
         try:
             yield app
         finally:
+            gc.unfreeze()
             if updater.running:
                 await updater.stop()
             if app.running:
