@@ -34,6 +34,16 @@ class Journal:
             raise RuntimeError("the database went away")
 
 
+@pytest.fixture
+def journal() -> Journal:
+    return Journal()
+
+
+@pytest.fixture
+def group(store: Store, journal: Journal) -> GroupCommit[tuple[int, str]]:
+    return GroupCommit(store, journal.write)
+
+
 async def _athletes(store: Store, clock: ManualClock, count: int) -> list[int]:
     """``count`` new athletes, named "" (the default)."""
     ids = []
@@ -53,22 +63,18 @@ async def _names(store: Store) -> dict[int, str]:
 
 
 async def test_one_write_alone_is_committed_when_submit_returns(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, journal: Journal, group: GroupCommit[tuple[int, str]]
 ) -> None:
     (athlete,) = await _athletes(store, clock, 1)
-    journal = Journal()
-    group = GroupCommit(store, journal.write)
     await group.submit((athlete, "Ada"))
     assert (await _names(store))[athlete] == "Ada"
     assert journal.batches == [[(athlete, "Ada")]]
 
 
 async def test_concurrent_writes_share_transactions_in_submission_order(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, journal: Journal, group: GroupCommit[tuple[int, str]]
 ) -> None:
     ids = await _athletes(store, clock, 6)
-    journal = Journal()
-    group = GroupCommit(store, journal.write)
     await asyncio.gather(*(group.submit((athlete, f"N{athlete}")) for athlete in ids))
     assert journal.batches == [[(athlete, f"N{athlete}") for athlete in ids]]
     names = await _names(store)
@@ -76,11 +82,9 @@ async def test_concurrent_writes_share_transactions_in_submission_order(
 
 
 async def test_writes_queued_during_a_flush_form_the_next_batch(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, journal: Journal, group: GroupCommit[tuple[int, str]]
 ) -> None:
     first, second, third = await _athletes(store, clock, 3)
-    journal = Journal()
-    group = GroupCommit(store, journal.write)
     leading = asyncio.create_task(group.submit((first, "A")))
     await asyncio.sleep(0)  # the flusher takes the first item alone
     await asyncio.sleep(0)
@@ -89,12 +93,10 @@ async def test_writes_queued_during_a_flush_form_the_next_batch(
 
 
 async def test_a_failed_batch_fails_each_of_its_writers_and_is_not_committed(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, journal: Journal, group: GroupCommit[tuple[int, str]]
 ) -> None:
     first, second = await _athletes(store, clock, 2)
-    journal = Journal()
     journal.fail_next = True
-    group = GroupCommit(store, journal.write)
     outcomes = await asyncio.gather(
         group.submit((first, "lost")), group.submit((second, "lost")), return_exceptions=True
     )
@@ -107,11 +109,9 @@ async def test_a_failed_batch_fails_each_of_its_writers_and_is_not_committed(
 
 
 async def test_a_cancelled_writer_still_has_its_write_committed(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, journal: Journal, group: GroupCommit[tuple[int, str]]
 ) -> None:
     (athlete,) = await _athletes(store, clock, 1)
-    journal = Journal()
-    group = GroupCommit(store, journal.write)
     waiter = asyncio.create_task(group.submit((athlete, "Grace")))
     await asyncio.sleep(0)
     waiter.cancel()
