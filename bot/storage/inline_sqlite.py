@@ -63,10 +63,6 @@ class InlineCursor:
     def lastrowid(self) -> int | None:
         return self._cursor.lastrowid
 
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
         await self._connection.when_unlocked(self._cursor.execute, sql, parameters)
         return self
