@@ -52,7 +52,8 @@ from bot.handlers.ordering import PerUserUpdateProcessor
 from bot.handlers.tick import make_reminder, make_sender
 from bot.rendering.texts import Texts
 from bot.scheduling import AthleteLocks, CoachPoster, Ticker
-from bot.sending import FloodPacer, install_token_redaction
+from bot.sending import install_token_redaction, shared_pacer_for
+from bot.sending.limiter import PacingRateLimiter
 from bot.storage import GroupCommit, Store, set_keyboard_messages
 from flows.library import Library
 
@@ -94,7 +95,7 @@ def build_application(
         questionnaires=all_questionnaires(library, {"clearance": clearance_questionnaire(texts)}),
         texts=texts,
         locks=locks,
-        pacer=FloodPacer(settings.sending),
+        pacer=shared_pacer_for(store.engine, settings.sending),
         keyboard_marks=GroupCommit(store, set_keyboard_messages),
         run_ticker=run_ticker,
     )
@@ -104,6 +105,7 @@ def build_application(
         .base_url(base_url or settings.telegram.base_url)
         .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
         .concurrent_updates(PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES))
+        .rate_limiter(PacingRateLimiter(services.pacer))
         .post_init(on_startup)
     )
     if base_file_url is not None:

@@ -20,6 +20,7 @@ message twice. We accept that over losing a check-in.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -37,9 +38,13 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.sending.pacer import FloodPacer
+from bot.sending.pacer import Pacer
 
-__all__ = ["SendOutcome", "SendStatus", "retry_after_seconds", "send_with_policy"]
+__all__ = ["PACED", "SendOutcome", "SendStatus", "retry_after_seconds", "send_with_policy"]
+
+#: True while a call runs in a slot :func:`send_with_policy` took from the pacer (read by
+#: :class:`bot.sending.limiter.PacingRateLimiter`, which paces every other sending call).
+PACED: contextvars.ContextVar[bool] = contextvars.ContextVar("remodel_paced", default=False)
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +118,7 @@ async def send_with_policy(
     call: Callable[[], Awaitable[T]],
     *,
     chat_id: int,
-    pacer: FloodPacer | None = None,
+    pacer: Pacer | None = None,
     max_network_attempts: int = 4,
     max_retry_after_attempts: int = 5,
     base_backoff: float = 0.5,
@@ -130,6 +135,7 @@ async def send_with_policy(
     while True:
         if pacer is not None:
             await pacer.wait(chat_id)
+        token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice
         try:
             return SendOutcome.sent(await call())
         except RetryAfter as exc:
@@ -169,3 +175,5 @@ async def send_with_policy(
         except TelegramError as exc:
             log.error("send to chat %s failed: %s", chat_id, _describe(exc))
             return SendOutcome.failed(_describe(exc))
+        finally:
+            PACED.reset(token)
