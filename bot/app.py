@@ -52,6 +52,7 @@ from bot.handlers.ordering import PerUserUpdateProcessor
 from bot.handlers.tick import make_reminder, make_sender
 from bot.rendering.texts import Texts
 from bot.scheduling import AthleteLocks, CoachPoster, Ticker
+from bot.scheduling.leader import TickerLeadership
 from bot.sending import install_token_redaction, shared_pacer_for
 from bot.sending.limiter import PacingRateLimiter
 from bot.storage import GroupCommit, Store, set_keyboard_messages
@@ -127,6 +128,7 @@ def build_application(
             send=make_coach_sender(application),
             concurrency=settings.sending.concurrency,
         ),
+        leader=TickerLeadership(store.engine),
     )
     register(application)
     return application

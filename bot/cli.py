@@ -3,6 +3,7 @@
 Commands::
 
     remodel run [--webhook] [--listen HOST] [--port N] [--public-url URL]
+                [--no-migrate] [--no-ticker | --ticker-only] [--ops-port N]
     remodel chat [--db PATH] [--zone ZONE] [--start WHEN] [--fresh]
     remodel db upgrade
     remodel simulate SCENARIO.yaml [--json]
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +88,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="public https URL Telegram posts updates to ([webhook] public_url, "
         "REMODEL_WEBHOOK_URL); implies --webhook",
+    )
+    # Several workers on one PostgreSQL (docs/deploy.md).
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not migrate at start (run `remodel db upgrade` once before starting "
+        "workers); refuse to start if the database is not at this code's revision",
+    )
+    roles = run.add_mutually_exclusive_group()
+    roles.add_argument(
+        "--no-ticker",
+        action="store_true",
+        help="receive updates only; never send due check-ins (another process runs the ticker)",
+    )
+    roles.add_argument(
+        "--ticker-only",
+        action="store_true",
+        help="run the ticker only (due check-ins, reminders, coach posts); receive no updates",
+    )
+    run.add_argument(
+        "--ops-port",
+        metavar="N",
+        type=int,
+        help="serve /healthz and /metrics on this port (REMODEL_OPS_PORT; default: not served)",
     )
 
     chat = commands.add_parser(
@@ -240,15 +266,25 @@ def content_counts(library: Library) -> dict[str, int]:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.run_mode import RunOptions, run_until_signal
+    from bot.run_mode import Role, RunOptions, run_until_signal
 
     settings.require_token()
+    role: Role = "ticker" if args.ticker_only else "updates" if args.no_ticker else "all"
+    ops_port = args.ops_port
+    if ops_port is None and os.environ.get("REMODEL_OPS_PORT"):
+        try:
+            ops_port = int(os.environ["REMODEL_OPS_PORT"])
+        except ValueError:
+            raise CliError("REMODEL_OPS_PORT must be a port number") from None
     options = RunOptions.from_settings(
         settings,
         webhook=args.webhook or args.public_url is not None,
         listen=args.listen,
         port=args.port,
         public_url=args.public_url,
+        role=role,
+        migrate=not args.no_migrate,
+        ops_port=ops_port,
     )
     library = load_content(settings)
     return run_until_signal(settings, options, library=library)

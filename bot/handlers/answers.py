@@ -32,6 +32,7 @@ from bot.dialogue.typed import Refusal, parse_typed
 from bot.handlers import checkin, clearance, coach, onboarding, settings
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
+from bot.metrics import ANSWERS
 from bot.rendering import callbacks
 from bot.rendering.keyboards import Value, token_value
 from bot.rendering.questions import render_answered
@@ -230,6 +231,7 @@ async def _record(
         applied.closed = True
         return applied
     next_at = driver.record(services.questionnaires, dialogue, at, value)
+    ANSWERS.inc()
     if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(services, athlete, dialogue):
         next_at = None  # a red flag ends the check-in at once
     if onboarding.declined(dialogue):

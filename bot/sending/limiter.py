@@ -24,6 +24,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import FLOOD_WAITS
 from bot.sending.pacer import Pacer
 from bot.sending.policy import PACED, retry_after_seconds
 
@@ -105,6 +106,7 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
+            FLOOD_WAITS.inc()
             self.pacer.hold(chat, retry_after_seconds(exc))
             await self.pacer.wait_call(chat)
             return await callback(*args, **kwargs)
