@@ -42,6 +42,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.ops import ops_server
 from bot.storage import Store
+from bot.webhook import WebhookServer
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -230,26 +231,30 @@ async def running(
         updater = app.updater
         if updater is None:
             raise RunError("the application was built without an updater")
+        hook: WebhookServer | None = None
         if options.role == "ticker":
             log.info("ticker only: not receiving updates")
         elif options.webhook:
             assert options.public_url is not None
-            path = urlsplit(options.public_url).path.lstrip("/")
+            assert options.secret_token is not None
+            # Our server, not PTB's: it acknowledges an update once handled (bot/webhook.py).
+            hook = WebhookServer(
+                app,
+                listen=options.listen,
+                port=options.port,
+                path=urlsplit(options.public_url).path,
+                secret_token=options.secret_token,
+            )
             try:
-                await updater.start_webhook(
-                    listen=options.listen,
-                    port=options.port,
-                    url_path=path,
-                    webhook_url=options.public_url,
-                    secret_token=options.secret_token,
-                    allowed_updates=Update.ALL_TYPES,
-                    drop_pending_updates=options.drop_pending_updates,
-                )
+                hook.listen()
             except OSError as exc:
                 raise RunError(
                     f"cannot listen on {options.listen}:{options.port} ({exc.strerror}); "
                     "fix --listen/--port or [webhook] listen/port"
                 ) from None
+            await hook.register(
+                options.public_url, drop_pending_updates=options.drop_pending_updates
+            )
             log.info(
                 "webhook listening on %s:%s for %s",
                 options.listen,
@@ -284,6 +289,8 @@ async def running(
             yield app
         finally:
             gc.unfreeze()
+            if hook is not None:
+                await hook.stop(options.stop_timeout)
             await _stop_ticker(app, options.stop_timeout)
             if updater.running:
                 await updater.stop()

@@ -31,16 +31,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import SendingSettings
 from bot.sending.pacer import FloodPacer
 
-__all__ = ["SharedPacer", "shared_pacer_for"]
+__all__ = ["HOLD_OFFSET", "SharedPacer", "hold_key", "shared_pacer_for"]
 
 log = logging.getLogger(__name__)
 
 _PACE = text("SELECT remodel_pace(:chat, :hold, :chat_interval, :chat_tolerance, :global_interval)")
 _HOLD = text(
     "INSERT INTO send_pacing AS p (key, tat) "
-    "VALUES (:chat, extract(epoch FROM clock_timestamp()) + :until) "
+    "VALUES (:chat, extract(epoch FROM clock_timestamp()) + :until), "
+    "(:hold, extract(epoch FROM clock_timestamp()) + :seconds) "
     "ON CONFLICT (key) DO UPDATE SET tat = greatest(p.tat, excluded.tat)"
 )
+
+#: Holds (after a RetryAfter) live beside the buckets under the chat id + 2^60: chat ids stay
+#: within +-2^53, so the two key ranges never meet.
+HOLD_OFFSET = 1 << 60
+
+
+def hold_key(chat_id: int) -> int:
+    """The ``send_pacing`` key of ``chat_id``'s RetryAfter hold."""
+    return chat_id + HOLD_OFFSET
 
 
 class SharedPacer:
@@ -64,7 +74,7 @@ class SharedPacer:
         self.fallbacks = 0
 
     async def _reserve(self, chat: int, hold: int) -> float | None:
-        interval, tolerance = self._group if hold < 0 else self._private
+        interval, tolerance = self._group if chat < 0 else self._private
         try:
             async with self._engine.begin() as connection:
                 delay = (
@@ -92,7 +102,7 @@ class SharedPacer:
         """Sleep until a message to ``chat_id`` may go (chat and global buckets)."""
         await self._sit_out_hold(chat_id)
         while True:
-            delay = await self._reserve(chat_id, chat_id)
+            delay = await self._reserve(chat_id, hold_key(chat_id))
             if delay is None:
                 await self._local.wait(chat_id)
                 return
@@ -104,10 +114,10 @@ class SharedPacer:
 
     async def wait_call(self, chat_id: int) -> None:
         """Sleep until an edit / callback answer / leaveChat may go (global bucket, after any
-        hold of ``chat_id``). Holds are kept in the chat's row with a zero chat interval."""
+        RetryAfter hold of ``chat_id``; the chat's message budget is not charged)."""
         await self._sit_out_hold(chat_id)
         while True:
-            delay = await self._reserve(0, chat_id)
+            delay = await self._reserve(0, hold_key(chat_id) if chat_id else 0)
             if delay is None:
                 await self._local.wait_call(chat_id)
                 return
@@ -145,7 +155,15 @@ class SharedPacer:
         _, tolerance = self._group if chat_id < 0 else self._private
         try:
             async with self._engine.begin() as connection:
-                await connection.execute(_HOLD, {"chat": chat_id, "until": seconds + tolerance})
+                await connection.execute(
+                    _HOLD,
+                    {
+                        "chat": chat_id,
+                        "until": seconds + tolerance,
+                        "hold": hold_key(chat_id),
+                        "seconds": seconds,
+                    },
+                )
         except Exception as exc:
             log.warning("could not share a flood hold (%s)", type(exc).__name__)
 

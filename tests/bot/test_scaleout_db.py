@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import SendingSettings
 from bot.scheduling import AthleteLocks
 from bot.scheduling.leader import TickerLeadership
-from bot.sending.shared_pacer import SharedPacer
+from bot.sending.shared_pacer import SharedPacer, hold_key
 from bot.storage import Store, create_engine, current_revision, head_revision, upgrade
 
 pytestmark = pytest.mark.postgres
@@ -131,7 +131,9 @@ async def test_two_workers_share_one_send_budget(pg: Workers) -> None:
         start = (
             await connection.execute(sa.text("SELECT extract(epoch FROM clock_timestamp())"))
         ).scalar_one()
-    delays = await asyncio.gather(*(workers[i % 2]._reserve(1000 + i, 1000 + i) for i in range(40)))
+    delays = await asyncio.gather(
+        *(workers[i % 2]._reserve(1000 + i, hold_key(1000 + i)) for i in range(40))
+    )
     assert all(d is not None and d >= 0 for d in delays), "every chat was ready"
     async with engine.connect() as connection:
         tat = (
@@ -142,7 +144,7 @@ async def test_two_workers_share_one_send_budget(pg: Workers) -> None:
     # idle again first, so that the chat's burst is not spread over the backlog).
     async with engine.begin() as connection:
         await connection.execute(sa.text("UPDATE send_pacing SET tat = 0 WHERE key = 0"))
-    chat = [await workers[0]._reserve(7, 7) for _ in range(4)]
+    chat = [await workers[0]._reserve(7, hold_key(7)) for _ in range(4)]
     assert [d is not None and d < 0 for d in chat] == [False, False, False, True]
     async with engine.connect() as connection:
         after, now = (
@@ -163,12 +165,19 @@ async def test_a_flood_hold_reaches_the_other_worker(pg: Workers) -> None:
     a, b = SharedPacer(pg(), settings), SharedPacer(pg(), settings)
     a.hold(42, 30)
     await a.close()
-    delay = await b._reserve(42, 42)
+    delay = await b._reserve(42, hold_key(42))
     assert delay is not None
     assert delay < -25, "the other worker sees the chat held ~30 s"
-    call = await b._reserve(0, 42)
+    call = await b._reserve(0, hold_key(42))
     assert call is not None
     assert call < -25, "edits to a held chat wait too"
+    # An edit to a chat that merely used its message burst is not held back.
+    for _ in range(3):
+        assert (await b._reserve(43, hold_key(43)) or 0) >= 0
+    assert (await b._reserve(43, hold_key(43)) or 0) < 0, "the chat's message budget is used"
+    edit = await b._reserve(0, hold_key(43))
+    assert edit is not None
+    assert edit >= 0, "an edit only needs a global slot"
 
 
 async def test_four_processes_migrating_an_empty_database_all_succeed(postgres_url: str) -> None:

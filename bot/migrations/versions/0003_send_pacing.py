@@ -24,7 +24,9 @@ depends_on: str | Sequence[str] | None = None
 # Returns the delay in seconds until the reserved slot (>= 0), or, when the chat itself is
 # not ready, minus the seconds until it is (< 0) with nothing reserved: a chat held back never
 # occupies a global slot that other chats could use (the same rule as the in-process pacer).
-# p_chat = 0 reserves a global slot only (edits, callback answers), after any hold of p_hold.
+# p_chat = 0 reserves a global slot only (edits, callback answers). p_hold names a row that
+# holds the chat after a RetryAfter (its key is the chat id + 2^60, see shared_pacer.py): while
+# its instant is in the future, nothing is reserved either.
 PACE = """
 CREATE OR REPLACE FUNCTION remodel_pace(
     p_chat bigint, p_hold bigint, p_chat_interval float8, p_chat_tolerance float8,
@@ -37,7 +39,13 @@ DECLARE
     slot float8;
 BEGIN
     IF p_hold <> 0 THEN
-        SELECT tat INTO chat_tat FROM send_pacing WHERE key = p_hold FOR UPDATE;
+        SELECT tat INTO ready FROM send_pacing WHERE key = p_hold;
+        IF ready > now_s THEN
+            RETURN now_s - ready;
+        END IF;
+    END IF;
+    IF p_chat <> 0 THEN
+        SELECT tat INTO chat_tat FROM send_pacing WHERE key = p_chat FOR UPDATE;
         ready := greatest(now_s, coalesce(chat_tat, now_s) - p_chat_tolerance);
         IF ready > now_s THEN
             RETURN now_s - ready;
