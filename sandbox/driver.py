@@ -243,6 +243,17 @@ class SandboxDriver:
             raise SandboxError(response.status_code, response.text[:200])
         return response.content
 
+    async def inject_update(self, update: dict[str, Any]) -> int | None:
+        """Queue a raw update (unchecked); None when the bot's ``allowed_updates`` drop it."""
+        result = await self.request("POST", "updates", json={"update": update})
+        update_id = result["update_id"]
+        return None if update_id is None else int(update_id)
+
+    async def pending_update_ids(self) -> list[int]:
+        """Updates the bot has not acknowledged (polling) or been delivered (webhook)."""
+        result = await self.request("GET", "updates")
+        return [int(i) for i in result["update_ids"]]
+
     def chat(self, user_id: int, chat_id: int | None = None) -> ChatDriver:
         """A driver for ``user_id`` in ``chat_id`` (default: their private chat)."""
         return ChatDriver(self, user_id, user_id if chat_id is None else chat_id)
