@@ -314,9 +314,9 @@ class ChatDriver:
             present.extend(message.labels)
         raise AssertionError(f"no button {label!r} in chat {self.chat_id}; buttons: {present}")
 
-    async def press_data(self, message_id: int, callback_data: str) -> str:
+    async def press_data(self, message_id: int, callback_data: str, *, forged: bool = False) -> str:
         """Press a button by its data (raises ``SandboxError`` as Telegram's client would
-        refuse a button that the message does not show)."""
+        refuse a button that the message does not show, unless ``forged``)."""
         result = await self.driver.request(
             "POST",
             "callbacks",
@@ -325,6 +325,7 @@ class ChatDriver:
                 "from_user_id": self.user_id,
                 "message_id": message_id,
                 "callback_data": callback_data,
+                "forged": forged,
             },
         )
         return str(result["callback_query_id"])
