@@ -27,6 +27,7 @@ from bot.handlers import (
     learn,
     menus,
     onboarding,
+    progress,
     settings,
 )
 
@@ -35,7 +36,7 @@ COMMANDS: dict[str, Any] = {
     "today": commands.on_today,
     "checkin": checkin.on_checkin_command,
     "learn": learn.on_learn,
-    "progress": commands.on_progress,
+    "progress": progress.on_progress,
     "pause": commands.on_pause,
     "resume": commands.on_resume,
     "timezone": settings.on_timezone,
