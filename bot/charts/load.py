@@ -52,7 +52,9 @@ LATE_AFTER = timedelta(hours=2)
 _KEPT = frozenset({CheckinStatus.ANSWERED, CheckinStatus.MISSED})
 _OPEN = frozenset({CheckinStatus.SENT, CheckinStatus.REMINDED, CheckinStatus.SENDING})
 #: Event kinds that move an athlete off the main line and back.
-_OFF = {EventKind.HOLD.value, "paused"}
+#: A red flag always holds progression (DESIGN "Safety rules"); the engine records the red
+#: flag itself, not a separate hold event.
+_OFF = {EventKind.HOLD.value, EventKind.RED_FLAG.value, "paused"}
 _BACK = {EventKind.RELEASED.value, "resumed"}
 
 

@@ -108,19 +108,26 @@ def render_chart(
     *,
     size: tuple[float, float] = SIZE_INCHES,
     dpi: int = DPI,
+    page: bool = False,
 ) -> bytes:
-    """The PNG of ``view`` over ``period`` (a pure function: safe in a worker)."""
+    """The PNG of ``view`` over ``period`` (a pure function: safe in a worker). ``page``:
+    for a printed page (the report): a wide frame, no title (the page has headings)."""
     with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         figure = Figure(figsize=size, dpi=dpi, facecolor=PAPER)
         FigureCanvasAgg(figure)
         first = record.first_day(period)
         last = record.today
-        {
-            ChartView.PAIN: _pain,
-            ChartView.PHASES: _phases,
-            ChartView.CHECKINS: _checkins,
-            ChartView.WELLBEING: _wellbeing,
-        }[view](figure, record, first, last, words)
+        if page:
+            if view is not ChartView.PAIN:
+                raise ValueError(f"no page layout for the {view} chart")
+            _pain(figure, record, first, last, words, page=True)
+        else:
+            {
+                ChartView.PAIN: _pain,
+                ChartView.PHASES: _phases,
+                ChartView.CHECKINS: _checkins,
+                ChartView.WELLBEING: _wellbeing,
+            }[view](figure, record, first, last, words)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=dpi, facecolor=PAPER)
     return buffer.getvalue()
@@ -205,12 +212,30 @@ def _today_line(ax: Axes, today: date, words: ChartWords) -> None:
 
 
 def _pain(
-    figure: Figure, record: AthleteRecord, first: date, last: date, words: ChartWords
+    figure: Figure,
+    record: AthleteRecord,
+    first: date,
+    last: date,
+    words: ChartWords,
+    *,
+    page: bool = False,
 ) -> None:
-    _title(figure, words, "pain", record)
-    grid = figure.add_gridspec(
-        2, 1, height_ratios=(1.0, 4.2), left=0.25, right=0.95, top=0.87, bottom=0.25, hspace=0.08
-    )
+    if page:
+        grid = figure.add_gridspec(
+            2, 1, height_ratios=(1.0, 3.0), left=0.17, right=0.98, top=0.97, bottom=0.3
+        )
+    else:
+        _title(figure, words, "pain", record)
+        grid = figure.add_gridspec(
+            2,
+            1,
+            height_ratios=(1.0, 4.2),
+            left=0.25,
+            right=0.95,
+            top=0.87,
+            bottom=0.25,
+            hspace=0.08,
+        )
     strip: Axes = figure.add_subplot(grid[0])
     ax: Axes = figure.add_subplot(grid[1], sharex=strip)
     _style(ax)
@@ -238,7 +263,9 @@ def _pain(
     strip.set_facecolor(PAPER)
     strip.set_ylim(-0.6, len(lanes) - 0.4)
     strip.set_yticks(range(len(lanes)))
-    strip.set_yticklabels([words[f"marker.{k.value}"] for k in reversed(lanes)], fontsize=10)
+    strip.set_yticklabels(
+        [words[f"marker.{k.value}"] for k in reversed(lanes)], fontsize=8 if page else 10
+    )
     strip.tick_params(axis="x", labelbottom=False, length=0)
     strip.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
@@ -270,7 +297,11 @@ def _pain(
         )
     )
     figure.legend(
-        handles=handles, loc="lower left", bbox_to_anchor=(0.06, 0.01), ncol=2, fontsize=10.5
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.02, 0.0) if page else (0.06, 0.01),
+        ncol=3 if page else 2,
+        fontsize=8.5 if page else 10.5,
     )
 
 

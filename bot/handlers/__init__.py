@@ -28,6 +28,7 @@ from bot.handlers import (
     menus,
     onboarding,
     progress,
+    report,
     settings,
 )
 
@@ -37,6 +38,7 @@ COMMANDS: dict[str, Any] = {
     "checkin": checkin.on_checkin_command,
     "learn": learn.on_learn,
     "progress": progress.on_progress,
+    "report": report.on_report,
     "pause": commands.on_pause,
     "resume": commands.on_resume,
     "timezone": settings.on_timezone,
@@ -54,6 +56,7 @@ MENU = (
     "checkin",
     "learn",
     "progress",
+    "report",
     "pause",
     "resume",
     "timezone",

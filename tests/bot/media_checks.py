@@ -46,12 +46,16 @@ def assert_chart_png(data: bytes, size: tuple[int, int] = (1080, 1350)) -> None:
 
 
 def pdf_pages(data: bytes) -> list[str]:
-    """The text of each page; fails unless ``data`` is a PDF."""
+    """The text of each page (runs of white space, line breaks included, as one space);
+    fails unless ``data`` is a PDF."""
     assert data.startswith(b"%PDF-"), "not a PDF"
     assert data.rstrip().endswith(b"%%EOF")
     document = pypdfium2.PdfDocument(data)
     try:
-        return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+        return [
+            " ".join(document[i].get_textpage().get_text_range().split())
+            for i in range(len(document))
+        ]
     finally:
         document.close()
 

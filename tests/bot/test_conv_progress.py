@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
-
 from media_checks import assert_chart_png
+
 from sandbox.driver import BotMessage, ChatDriver
 
 if TYPE_CHECKING:
