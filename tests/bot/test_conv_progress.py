@@ -79,7 +79,8 @@ async def test_progress_sends_a_chart_with_caption_and_view_buttons(harness: Har
     everything = await ann.message(chart.message_id)
     assert isinstance(everything, BotMessage)
     assert "Phases, All" in everything.text
-    assert "• All" in everything.labels and "• Phases" in everything.labels
+    assert "• All" in everything.labels
+    assert "• Phases" in everything.labels
 
 
 async def test_progress_views_for_check_ins_and_sleep(harness: Harness) -> None:
