@@ -3,6 +3,7 @@ views and periods that redraw the same message, and the text fallback when drawi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,18 @@ async def _answer_morning(harness: Harness, ann: ChatDriver) -> None:
     await harness.drain(ann)
 
 
+async def _redrawn(ann: ChatDriver, message_id: int, caption: str) -> BotMessage:
+    """The chart message once it shows ``caption`` (a redraw renders first: wait for it)."""
+    for _ in range(100):
+        shown = await ann.message(message_id)
+        assert isinstance(shown, BotMessage)
+        if caption in shown.text:
+            assert shown.edited
+            return shown
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"message {message_id} never showed {caption!r}: {shown.text!r}")
+
+
 async def _photo(harness: Harness, message: BotMessage) -> bytes:
     assert message.photo is not None, "expected a photo"
     return await harness.sandbox.file_bytes(message.photo["file_id"])
@@ -63,11 +76,7 @@ async def test_progress_sends_a_chart_with_caption_and_view_buttons(harness: Har
 
     # Another view redraws the same message: no new chart in the chat.
     await ann.press("Phases")
-    await ann.expect_no_message(0.5)
-    phases = await ann.message(chart.message_id)
-    assert isinstance(phases, BotMessage)
-    assert phases.edited
-    assert "Phases, 2 weeks" in phases.text
+    phases = await _redrawn(ann, chart.message_id, "Phases, 2 weeks")
     assert "• Phases" in phases.labels
     second = await _photo(harness, phases)
     assert_chart_png(second)
@@ -75,10 +84,8 @@ async def test_progress_sends_a_chart_with_caption_and_view_buttons(harness: Har
 
     # And another period keeps the view.
     await ann.press("All")
-    await ann.expect_no_message(0.5)
-    everything = await ann.message(chart.message_id)
-    assert isinstance(everything, BotMessage)
-    assert "Phases, All" in everything.text
+    everything = await _redrawn(ann, chart.message_id, "Phases, All")
+    await ann.expect_no_message(0.3)  # redrawn in place: no new message
     assert "• All" in everything.labels
     assert "• Phases" in everything.labels
 
@@ -90,10 +97,7 @@ async def test_progress_views_for_check_ins_and_sleep(harness: Harness) -> None:
     chart = await ann.expect("Your progress")
     for label, caption in (("Check-ins", "Check-ins, 2 weeks"), ("Sleep, worry", "Sleep, worry")):
         await ann.press(label)
-        await ann.expect_no_message(0.5)
-        shown = await ann.message(chart.message_id)
-        assert isinstance(shown, BotMessage)
-        assert caption in shown.text
+        shown = await _redrawn(ann, chart.message_id, caption)
         assert_chart_png(await _photo(harness, shown))
 
 
