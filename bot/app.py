@@ -44,6 +44,7 @@ from telegram.error import NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
+from bot.charts.pool import RenderPool
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import BotData, RemodelContext, Services
@@ -102,6 +103,11 @@ def build_application(
         locks=locks,
         pacer=FloodPacer(settings.sending),
         keyboard_marks=GroupCommit(store, set_keyboard_messages),
+        render=RenderPool(
+            kind=settings.render.kind,
+            workers=settings.render.workers,
+            queue=settings.render.queue,
+        ),
         run_ticker=run_ticker,
     )
     # Our own bot class (see bot.receiving): an update it cannot parse is skipped, not fatal.
@@ -119,6 +125,7 @@ def build_application(
         .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
         .concurrent_updates(PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES))
         .post_init(on_startup)
+        .post_shutdown(on_shutdown)
     )
     application: RemodelApp = builder.build()  # type: ignore[assignment]
     application.bot_data.services = services
@@ -140,6 +147,11 @@ def build_application(
     )
     register(application)
     return application
+
+
+async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop the render workers."""
+    services_of(application).render.shutdown()
 
 
 async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
