@@ -35,14 +35,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.ops import ops_server
+from bot.receiving import ALLOWED_UPDATES, WebhookServer, retry_bootstrap
 from bot.storage import Store
-from bot.webhook import WebhookServer
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -67,6 +66,11 @@ Role = Literal["all", "updates", "ticker"]
 ROLES: tuple[Role, ...] = ("all", "updates", "ticker")
 
 log = logging.getLogger("remodel.run")
+
+#: Retries of each start-up Bot API call (getMe, deleteWebhook, setWebhook, setMyCommands).
+BOOTSTRAP_RETRIES = 5
+#: Deliveries Telegram may keep in flight to this bot (all workers together; its default).
+MAX_CONNECTIONS = 40
 
 
 class RunError(Exception):
@@ -214,7 +218,8 @@ async def running(
     long polling with 409 Conflict (another process polls the same bot).
     """
     try:
-        await app.initialize()
+        # getMe: a passing 5xx or hang must not end the start (bot.receiving.bootstrap).
+        await retry_bootstrap(app.initialize, what="getMe")
     except InvalidToken:
         raise ConfigError(
             "telegram.token was refused by the Bot API at telegram.base_url: check "
@@ -231,36 +236,11 @@ async def running(
         updater = app.updater
         if updater is None:
             raise RunError("the application was built without an updater")
-        hook: WebhookServer | None = None
+        webhook: WebhookServer | None = None
         if options.role == "ticker":
             log.info("ticker only: not receiving updates")
         elif options.webhook:
-            assert options.public_url is not None
-            assert options.secret_token is not None
-            # Our server, not PTB's: it acknowledges an update once handled (bot/webhook.py).
-            hook = WebhookServer(
-                app,
-                listen=options.listen,
-                port=options.port,
-                path=urlsplit(options.public_url).path,
-                secret_token=options.secret_token,
-            )
-            try:
-                hook.listen()
-            except OSError as exc:
-                raise RunError(
-                    f"cannot listen on {options.listen}:{options.port} ({exc.strerror}); "
-                    "fix --listen/--port or [webhook] listen/port"
-                ) from None
-            await hook.register(
-                options.public_url, drop_pending_updates=options.drop_pending_updates
-            )
-            log.info(
-                "webhook listening on %s:%s for %s",
-                options.listen,
-                options.port,
-                options.public_url,
-            )
+            webhook = await _start_webhook(app, options)
         else:
 
             def polling_error(exc: TelegramError) -> None:
@@ -270,12 +250,14 @@ async def running(
                     return
                 log.error("long polling: %s", exc)
 
+            # deleteWebhook (PTB's bootstrap) is retried by PTB itself, with these retries.
             await updater.start_polling(
                 poll_interval=0.0,
                 timeout=int(options.poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=options.drop_pending_updates,
                 error_callback=polling_error,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
             log.info("long polling started")
         await app.start()
@@ -289,8 +271,8 @@ async def running(
             yield app
         finally:
             gc.unfreeze()
-            if hook is not None:
-                await hook.stop(options.stop_timeout)
+            if webhook is not None:
+                await webhook.stop(options.stop_timeout)
             await _stop_ticker(app, options.stop_timeout)
             if updater.running:
                 await updater.stop()
@@ -327,6 +309,49 @@ async def _release_leadership(app: Application[Any, Any, Any, Any, Any, Any]) ->
     ticker = services_of(app).ticker
     if ticker is not None and ticker.leader is not None:
         await ticker.leader.release()
+
+
+async def _start_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any], options: RunOptions
+) -> WebhookServer:
+    """Listen for updates (our endpoint, see bot.receiving.webhook), then setWebhook."""
+    assert options.public_url is not None
+    server = WebhookServer(
+        listen=options.listen,
+        port=options.port,
+        path=urlsplit(options.public_url).path,
+        bot=app.bot,
+        queue=app.update_queue,
+        secret_token=options.secret_token,
+        # Acknowledge once handled (bot/receiving/webhook.py): the update processor keeps
+        # the per-athlete order and the concurrency bound, as for polled updates.
+        handle=lambda update: app.update_processor.process_update(
+            update, app.process_update(update)
+        ),
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise RunError(
+            f"cannot listen on {options.listen}:{options.port} ({exc.strerror}); "
+            "fix --listen/--port or [webhook] listen/port"
+        ) from None
+    try:
+        await retry_bootstrap(
+            lambda: app.bot.set_webhook(
+                url=options.public_url or "",
+                secret_token=options.secret_token,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=options.drop_pending_updates,
+                max_connections=MAX_CONNECTIONS,
+            ),
+            what="setWebhook",
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    log.info("webhook listening on %s:%s for %s", options.listen, options.port, options.public_url)
+    return server
 
 
 async def serve(

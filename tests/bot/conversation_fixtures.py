@@ -31,10 +31,17 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, on_startup, services_of
+from bot.app import build_application, on_shutdown, on_startup, services_of
 from bot.clock import ManualClock
-from bot.config import DatabaseSettings, SendingSettings, Settings, TelegramSettings
+from bot.config import (
+    DatabaseSettings,
+    RenderSettings,
+    SendingSettings,
+    Settings,
+    TelegramSettings,
+)
 from bot.context import Services
+from bot.receiving import ALLOWED_UPDATES
 from bot.scheduling import TickReport
 from bot.storage import Store, upgrade
 from flows.library import Library, load_library
@@ -82,7 +89,9 @@ class Harness:
         await app.initialize()
         await on_startup(app)
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+        )
         await app.start()
         self.app = app
         self.apps_built += 1
@@ -97,6 +106,7 @@ class Harness:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await on_shutdown(app)
 
     async def restart(self) -> None:
         """A process restart: a new Application on the same database; no memory survives."""
@@ -136,6 +146,9 @@ async def _harness(tmp_path: Path) -> AsyncIterator[Harness]:
         sending=SendingSettings(
             per_chat_per_second=200.0, per_chat_burst=50, global_per_second=1000
         ),
+        # Charts render in a thread here: a worker process per test would cost seconds
+        # (tests/bot/test_record_render.py runs the process pool itself).
+        render=RenderSettings(kind="thread", workers=2),
     )
     server = SandboxServer(clock=clock.now)
     await server.start()
