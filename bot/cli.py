@@ -184,12 +184,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(level: int, secrets: Sequence[str] = (), stream: TextIO | None = None) -> None:
-    """Log to stderr at ``level`` with ``secrets`` (the token, the webhook secret) redacted."""
+def setup_logging(
+    level: int,
+    secrets: Sequence[str] = (),
+    stream: TextIO | None = None,
+    *,
+    json_format: bool = False,
+) -> None:
+    """Log to stderr at ``level`` with ``secrets`` (the token, the webhook secret) redacted;
+    one JSON object per line with ``json_format`` (bot/observability.py)."""
+    from bot.observability import JsonFormatter
     from bot.sending.redaction import RedactTokenFilter
 
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_format
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(RedactTokenFilter(*secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -365,8 +377,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         secrets = secrets_of(settings)
         level = logging.DEBUG if args.verbose else settings.logging.level_number
-        setup_logging(level, secrets)
-        result: int = COMMANDS[args.command](args, settings)
+        setup_logging(level, secrets, json_format=settings.logging.format == "json")
+        dsn = settings.logging.sentry_dsn
+        if dsn is not None and args.command == "run":
+            from bot.observability import init_sentry
+
+            secrets.append(dsn.get_secret_value())
+            stop_tracking = init_sentry(dsn.get_secret_value(), secrets)
+            try:
+                result: int = COMMANDS[args.command](args, settings)
+            finally:
+                stop_tracking()
+            return result
+        result = COMMANDS[args.command](args, settings)
         return result
     except (ConfigError, CliError) as exc:
         print(f"remodel: {redact(str(exc), secrets)}", file=sys.stderr)
