@@ -7,14 +7,15 @@ simulator and logs).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from flows.checkin import DayRecord, SessionResult
 from flows.education import pick_snippet
 from flows.library.loader import Library
-from flows.library.schema import ActivityKind, PhasePlan
+from flows.library.schema import ActivityKind, CrossTrainingFile, Modality, PhasePlan
 from flows.phases import Phase
 from flows.profile import AthleteProfile
 from flows.state import GATE_HOLDS, RehabState
@@ -62,6 +63,8 @@ class CrossTrainingOption:
     intensity: str
     stop_signs: str
     caution: str | None = None
+    #: Today's way to do it (e.g. "3 minutes moderate, 2 minutes easy"), when rotated in.
+    variation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +85,16 @@ class DailyPlan:
     cross_training: list[CrossTrainingOption]
     snippet: SnippetChoice | None
     safety_line: str
+    #: Today's few options (see `todays_cross_training`), lowest bone load first.
+    cross_training_today: list[CrossTrainingOption] = field(default_factory=list)
+    #: The highest bone-load rank offered today.
+    bone_load_allowance: int = 6
 
     def summary(self) -> str:
         """One line: 'walk_run 3: Walk 3 / jog 3, five times' or 'rest (cross-train 30 min)'."""
         if self.session is None or self.is_rest_day:
-            minutes = self.cross_training[0].minutes if self.cross_training else 0
+            options = self.cross_training_today or self.cross_training
+            minutes = options[0].minutes if options else 0
             return f"{self.phase.value} {self.stage}: rest day (cross-train {minutes} min)"
         return f"{self.phase.value} {self.stage}: {self.session.title}"
 
@@ -163,6 +171,8 @@ def plan_for_day(
     replace_minutes = plan.cross_training_minutes
     if session is not None and session.kind in (ActivityKind.WALK_RUN, ActivityKind.RUN):
         replace_minutes = session.total_minutes or replace_minutes
+    catalogue = library.crosstraining
+    allowance = bone_load_allowance(catalogue, session, rest, state, today)
     cross = [
         CrossTrainingOption(
             id=m.id,
@@ -173,8 +183,8 @@ def plan_for_day(
             stop_signs=m.stop_signs,
             caution=m.caution if profile.site in m.caution_sites else None,
         )
-        for m in sorted(library.crosstraining.modalities, key=lambda m: (m.bone_load_rank, m.id))
-        if base in m.phases and profile.site not in m.excluded_sites
+        for m in sorted(catalogue.modalities, key=lambda m: (m.bone_load_rank, m.id))
+        if _allowed(m, base, profile, allowance)
     ]
     snippet = pick_snippet(
         library.education.snippets,
@@ -193,7 +203,84 @@ def plan_for_day(
         if snippet
         else None,
         safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
+        cross_training_today=todays_cross_training(catalogue, cross, athlete_seed(profile), today),
+        bone_load_allowance=allowance,
     )
+
+
+# --------------------------------------------------------------------------- cross-training
+
+
+def _allowed(m: Modality, phase: Phase, profile: AthleteProfile, allowance: int) -> bool:
+    return (
+        phase in m.phases and profile.site not in m.excluded_sites and m.bone_load_rank <= allowance
+    )
+
+
+def bone_load_allowance(
+    catalogue: CrossTrainingFile,
+    session: SessionPlan | None,
+    rest_day: bool,
+    state: RehabState,
+    today: date,
+) -> int:
+    """The highest bone-load rank (FACTS §8) offered today: never above the graded
+    session's own load, lower on a rest day and for a few days after a step back."""
+    rules = catalogue.allowance
+    kind = session.kind if session is not None else ActivityKind.REST
+    ceiling = rules.session_max_rank.get(kind, 6)
+    if rest_day:
+        ceiling = min(ceiling, rules.rest_day_max_rank)
+    if any(0 <= (today - d).days < rules.after_step_back_days for d in state.step_backs):
+        ceiling = min(ceiling, rules.after_step_back_max_rank)
+    return ceiling
+
+
+def athlete_seed(profile: AthleteProfile) -> int:
+    """A stable number per athlete (not Python's salted `hash`): the same athlete gets the
+    same rotation in every process, different athletes get different orders."""
+    key = f"{profile.site.value}|{profile.diagnosis_date.isoformat()}|{profile.sport or ''}"
+    return zlib.crc32(key.encode())
+
+
+def _mix(seed: int, text: str) -> int:
+    return zlib.crc32(f"{seed}:{text}".encode())
+
+
+def todays_cross_training(
+    catalogue: CrossTrainingFile,
+    options: Sequence[CrossTrainingOption],
+    seed: int,
+    today: date,
+) -> list[CrossTrainingOption]:
+    """`allowance.per_day` of `options` for `today`, each with a way to vary it.
+
+    Deterministic in (seed, today). The options are put in an order of the athlete's own
+    (seeded), and each day shows the next `per_day` of them, so every allowed option comes
+    round within ceil(n / per_day) days instead of the lowest-ranked few every day. The
+    variation (intensity and duration) rotates on its own count, so an option does not
+    come back the same way. Today's picks are listed lowest bone load first.
+    """
+    if not options:
+        return []
+    order = sorted(options, key=lambda o: (_mix(seed, o.id), o.id))
+    n = len(order)
+    k = min(catalogue.allowance.per_day, n)
+    day = today.toordinal()
+    start = (day * k) % n
+    picks = sorted(
+        (order[(start + i) % n] for i in range(k)), key=lambda o: (o.bone_load_rank, o.id)
+    )
+    variations = catalogue.variations
+    if not variations:
+        return picks
+    first = (day + seed) % len(variations)
+    out: list[CrossTrainingOption] = []
+    for i, option in enumerate(picks):
+        v = variations[(first + i) % len(variations)]
+        minutes = max(round(option.minutes * v.minutes_factor), 1) if option.minutes else 0
+        out.append(replace(option, minutes=minutes, variation=v.text))
+    return out
 
 
 def _relevant_topics(

@@ -12,9 +12,6 @@ from flows.engine import Decision
 from flows.phases import Phase
 from flows.plan import DailyPlan
 
-#: Cross-training options shown per plan (ranked by bone load, lowest first).
-MAX_CROSS_TRAINING = 3
-
 
 def phase_label(texts: Texts, phase: Phase | str) -> str:
     key = f"phase.{Phase(phase).value}"
@@ -46,18 +43,8 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
         if session.stop_rules:
             rules = "\n".join(f"• {rule}" for rule in session.stop_rules)
             parts.append(texts.render("plan.stop_rules", rules=Safe(rules)))
-    if plan.cross_training:
-        items = [
-            texts.render(
-                "plan.crosstraining.item",
-                name=Safe(o.name),
-                minutes=o.minutes,
-                intensity=Safe(o.intensity),
-            )
-            + (f"\n  <i>{o.caution}</i>" if o.caution else "")
-            for o in plan.cross_training[:MAX_CROSS_TRAINING]
-        ]
-        parts.append(texts.render("plan.crosstraining", options=Safe("\n".join(items))))
+    if plan.cross_training_today:
+        parts.append(render_cross_training(plan, texts))
     if plan.snippet is not None:
         parts.append(
             texts.render(
@@ -67,6 +54,22 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
     if plan.safety_line:
         parts.append(f"<i>{plan.safety_line}</i>")
     return "\n\n".join(parts)
+
+
+def render_cross_training(plan: DailyPlan, texts: Texts) -> str:
+    """Today's few rotated options (lowest bone load first), each with today's variation;
+    a site caution in italics under its option."""
+    items = []
+    for o in plan.cross_training_today:
+        key = "plan.crosstraining.varied" if o.variation else "plan.crosstraining.item"
+        params = (
+            {"variation": Safe(o.variation)} if o.variation else {"intensity": Safe(o.intensity)}
+        )
+        item = texts.render(key, name=Safe(o.name), minutes=o.minutes, **params)
+        if o.caution:
+            item += f"\n  <i>{o.caution}</i>"
+        items.append(item)
+    return texts.render("plan.crosstraining", options=Safe("\n".join(items)))
 
 
 def render_outlook(plan: DailyPlan, texts: Texts) -> str:

@@ -593,8 +593,41 @@ class Modality(Model):
         return self
 
 
+class Variation(Model):
+    """One way to vary a cross-training session from day to day (easy to moderate only)."""
+
+    id: KebabId
+    text: str
+    #: Share of the dosed minutes; at most 1.0, so a variation never adds load.
+    minutes_factor: float = Field(default=1.0, gt=0, le=1.0)
+
+    @model_validator(mode="after")
+    def _texts(self) -> Variation:
+        _check_text(self.text, [])
+        return self
+
+
+class Allowance(Model):
+    """Today's bone-load ceiling for cross-training (ranks as in FACTS §8).
+
+    `session_max_rank`: per kind of graded session, the highest rank offered beside it;
+    `rest_day_max_rank`: on a rest day (the bone's recovery day); `after_step_back_*`: for a
+    few days after the bone complained. `per_day`: how many options a day's message shows.
+    """
+
+    per_day: int = Field(default=2, ge=1, le=4)
+    rest_day_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_days: int = Field(default=0, ge=0)
+    session_max_rank: dict[ActivityKind, int] = Field(default_factory=dict)
+    source: str | None = None
+
+
 class CrossTrainingFile(Model):
     modalities: list[Modality]
+    allowance: Allowance = Field(default_factory=Allowance)
+    #: Rotated day by day; empty means every session is "as described" (no variation line).
+    variations: list[Variation] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- education
