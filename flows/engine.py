@@ -30,7 +30,7 @@ from flows.machine import PHASE_MACHINE
 from flows.phases import IMPACT_PHASES, MAIN_LINE, Phase
 from flows.profile import AthleteProfile, ClearanceKind, WeightBearing
 from flows.reasons import URGENT_FLAGS, Action, EventKind, Reason, RedFlag
-from flows.rules import readiness
+from flows.rules import readiness, silence
 from flows.rules.dwell import min_dwell_days
 from flows.rules.progress import (
     assess_regression,
@@ -137,6 +137,7 @@ class _Builder:
         self.params: dict[Reason, dict[str, Any]] = {}
         self.events: list[Event] = []
         self.extra_text: list[str] = []
+        self.opening: list[str] = []  # said before the headline (a welcome back)
 
     def reason(self, reason: Reason, **params: Any) -> None:
         if reason not in self.reasons:
@@ -157,7 +158,7 @@ class _Builder:
         checklist: dict[str, bool] | None = None,
     ) -> Decision:
         texts = self.library.decisions.messages
-        parts = [texts[f"action.{action.value}"].text]
+        parts = [*self.opening, texts[f"action.{action.value}"].text]
         for reason in self.reasons:
             msg = texts[f"reason.{reason.value}"]
             values = self.params.get(reason, {})
@@ -203,6 +204,10 @@ def decide(
     flags = red_flags(p, phase, checkin, earlier)
     if flags:
         return _red_flag_hold(library, b, state, flags, today)
+    quiet = silence.assess(p.silence, days)
+    if quiet.welcome_due(state, today):
+        state = replace(state, welcomed_back=today)
+        b.opening.append(library.text("decisions", "opening.welcome_back", days=quiet.silent_days))
     score = profile.reds.cra_points(profile.site)
     if score >= p.reds.score_restrict.value and state.hold_reason is not HoldReason.REDS:
         b.reason(Reason.REDS_RESTRICT)
@@ -238,7 +243,13 @@ def decide(
         if phase is Phase.MAINTENANCE:
             b.reason(Reason.MAINTAINING)
         return b.build(state, Action.REPEAT)
-    return _advance_or_repeat(library, b, profile, state, days, today)
+    # After a silent spell only fresh evidence counts, and a little of it first.
+    waiting = quiet.waiting(p.silence)
+    if waiting is not None:
+        b.reason(Reason.FRESH_DAYS, needed=waiting[0], have=waiting[1])
+        return b.build(state, Action.REPEAT)
+    fresh = silence.fresh_evidence(days, quiet)
+    return _advance_or_repeat(library, b, profile, state, fresh, today)
 
 
 # --------------------------------------------------------------------------- safety

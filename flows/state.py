@@ -49,6 +49,7 @@ class RehabState:
     held_from: Phase | None = None
     step_backs: tuple[date, ...] = ()  # recent step-back days (kept for the review rule)
     last_advance: date | None = None  # at most one advance per local day
+    welcomed_back: date | None = None  # the return day already welcomed (rules/silence.py)
 
     @property
     def active_phase(self) -> Phase:
@@ -99,6 +100,7 @@ class RehabState:
             "held_from": self.held_from.value if self.held_from else None,
             "step_backs": [s.isoformat() for s in self.step_backs],
             "last_advance": d(self.last_advance),
+            "welcomed_back": d(self.welcomed_back),
         }
 
     @classmethod
@@ -122,4 +124,5 @@ class RehabState:
             held_from=p(data.get("held_from")),
             step_backs=tuple(date.fromisoformat(s) for s in data.get("step_backs", [])),
             last_advance=d(data.get("last_advance")),
+            welcomed_back=d(data.get("welcomed_back")),
         )

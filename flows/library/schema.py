@@ -250,6 +250,19 @@ class SleepRules(Model):
     poor_days: Int
 
 
+class SilenceRules(Model):
+    """Silence (flows/rules/silence.py, docs/protocol-calibration.md "Silence").
+
+    `spell_days`: consecutive days without an answered check-in that make a silent spell;
+    `fresh_days_needed`: answered days after a spell before progression resumes;
+    `reminder_stop_days`: unanswered days after which reminders stop (the ticker's back-off).
+    """
+
+    spell_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    fresh_days_needed: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    reminder_stop_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+
+
 class CalibrationRange(Model):
     """A published return-to-sport range the simulator is checked against."""
 
@@ -271,6 +284,7 @@ class ProtocolFile(Model):
     gates: GateRules
     reds: RedsRules
     sleep: SleepRules
+    silence: SilenceRules = Field(default_factory=SilenceRules)
     calibration: list[CalibrationRange] = Field(default_factory=list)
 
 
