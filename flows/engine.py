@@ -41,6 +41,7 @@ from flows.rules.progress import (
 )
 from flows.rules.safety import red_flags
 from flows.state import HoldReason, RehabState
+from flows.variety import athlete_seed, pick
 
 #: How many days of history the engine looks at (the longest window among the rules).
 HISTORY_DAYS = 42
@@ -131,8 +132,11 @@ def resume(state: RehabState, today: date) -> RehabState:
 class _Builder:
     """Collects reasons and events while one decision is made."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, seed: int = 0, today: date | None = None) -> None:
         self.library = library
+        # Wording variants are picked per (athlete, day): see flows/variety.py.
+        self.seed = seed
+        self.today = today or date.min
         self.reasons: list[Reason] = []
         self.params: dict[Reason, dict[str, Any]] = {}
         self.events: list[Event] = []
@@ -158,11 +162,13 @@ class _Builder:
         checklist: dict[str, bool] | None = None,
     ) -> Decision:
         texts = self.library.decisions.messages
-        parts = [*self.opening, texts[f"action.{action.value}"].text]
+        headline = pick(texts[f"action.{action.value}"].choices, self.seed, self.today)
+        parts = [*self.opening, headline]
         for reason in self.reasons:
             msg = texts[f"reason.{reason.value}"]
             values = self.params.get(reason, {})
-            parts.append(msg.text.format(**{p: values.get(p, "") for p in msg.params}))
+            text = pick(msg.choices, self.seed, self.today)
+            parts.append(text.format(**{p: values.get(p, "") for p in msg.params}))
         parts += self.extra_text
         return Decision(
             new_state=state,
@@ -197,7 +203,7 @@ def decide(
     earliest = today - timedelta(days=HISTORY_DAYS)
     earlier = sorted((r for r in history if earliest <= r.day < today), key=lambda r: r.day)
     days = [*earlier, DayRecord(today, checkin)]
-    b = _Builder(library)
+    b = _Builder(library, athlete_seed(profile), today)
     phase = state.active_phase
 
     # 1. safety first.
@@ -335,7 +341,15 @@ def _hold_or_release(
     )
     if action is Action.ADVANCE:
         released = replace(released, last_advance=today)
+        _name_new_phase(library, b, new_phase)
     return b.build(released, action)
+
+
+def _name_new_phase(library: Library, b: _Builder, phase: Phase) -> None:
+    """A move up names the new phase and what changes (decisions.yaml `moved_up.<phase>`)."""
+    key = f"moved_up.{phase.value}"
+    if key in library.decisions.messages:
+        b.extra_text.append(library.text("decisions", key))
 
 
 # --------------------------------------------------------------------------- support
@@ -427,7 +441,13 @@ def _advance_or_repeat(
     if state.stage < last_stage:
         if stage_done:
             new = replace(state, stage=state.stage + 1, stage_entered=today, last_advance=today)
-            b.reason(Reason.STAGE_COMPLETE)
+            nxt_stage = library.plans.phases[phase].stages[state.stage]
+            b.reason(
+                Reason.STAGE_COMPLETE,
+                stage=nxt_stage.stage,
+                stages=last_stage,
+                title=nxt_stage.title,
+            )
             b.event(
                 EventKind.STAGE_CHANGED,
                 phase=phase.value,
@@ -459,6 +479,7 @@ def _advance_or_repeat(
             return b.build(_hold(state, HoldReason.IMPACT_GATE, today), Action.HOLD)
     new = replace(state.enter(nxt, 1, today), step_backs=state.step_backs, last_advance=today)
     b.reason(Reason.PHASE_CRITERIA_MET)
+    _name_new_phase(library, b, nxt)
     b.event(EventKind.PHASE_CHANGED, **{"from": phase.value, "to": nxt.value})
     return b.build(new, Action.ADVANCE, checklist=checklist)
 

@@ -7,7 +7,6 @@ simulator and logs).
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -19,6 +18,7 @@ from flows.library.schema import ActivityKind, CrossTrainingFile, Modality, Phas
 from flows.phases import Phase
 from flows.profile import AthleteProfile
 from flows.state import GATE_HOLDS, RehabState
+from flows.variety import athlete_seed, mix
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,17 +236,6 @@ def bone_load_allowance(
     return ceiling
 
 
-def athlete_seed(profile: AthleteProfile) -> int:
-    """A stable number per athlete (not Python's salted `hash`): the same athlete gets the
-    same rotation in every process, different athletes get different orders."""
-    key = f"{profile.site.value}|{profile.diagnosis_date.isoformat()}|{profile.sport or ''}"
-    return zlib.crc32(key.encode())
-
-
-def _mix(seed: int, text: str) -> int:
-    return zlib.crc32(f"{seed}:{text}".encode())
-
-
 def todays_cross_training(
     catalogue: CrossTrainingFile,
     options: Sequence[CrossTrainingOption],
@@ -263,7 +252,7 @@ def todays_cross_training(
     """
     if not options:
         return []
-    order = sorted(options, key=lambda o: (_mix(seed, o.id), o.id))
+    order = sorted(options, key=lambda o: (mix(seed, o.id), o.id))
     n = len(order)
     k = min(catalogue.allowance.per_day, n)
     day = today.toordinal()

@@ -118,16 +118,27 @@ def _check_text(text: str, params: list[str], limit: int = MESSAGE_LIMIT) -> str
 
 
 class Message(Model):
-    """One message text: Telegram HTML with `{name}` placeholders listed in `params`."""
+    """One message text: Telegram HTML with `{name}` placeholders listed in `params`.
+
+    `variants`: other wordings of the same message (same placeholders), rotated day by
+    day where the engine says the same thing often (see `choices`)."""
 
     text: str
     params: list[str] = Field(default_factory=list)
     source: str | None = None
+    variants: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _text_ok(self) -> Message:
         _check_text(self.text, self.params)
+        for variant in self.variants:
+            _check_text(variant, self.params)
         return self
+
+    @property
+    def choices(self) -> list[str]:
+        """The text and its variants, in file order."""
+        return [self.text, *self.variants]
 
 
 class MessagesFile(Model):

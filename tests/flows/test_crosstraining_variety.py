@@ -14,9 +14,10 @@ from flows.checkin import DayRecord, SessionResult
 from flows.injury import Site
 from flows.library.loader import Library, load_library
 from flows.phases import Phase
-from flows.plan import DailyPlan, athlete_seed, plan_for_day
+from flows.plan import DailyPlan, plan_for_day
 from flows.profile import AthleteProfile
 from flows.state import HoldReason, RehabState
+from flows.variety import athlete_seed
 
 DAY = date(2026, 3, 2)
 
