@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from engine_helpers import CLEAN, DAY0, make_profile
@@ -41,7 +42,7 @@ def test_the_daily_stay_varies_and_never_repeats_the_day_before(library: Library
         assert d.action is Action.REPEAT
         lines.append(headline(d.explanation))
     assert len(set(lines)) == len(library.decisions.messages["action.repeat"].choices) >= 5
-    assert all(a != b for a, b in zip(lines, lines[1:], strict=False))
+    assert all(a != b for a, b in pairwise(lines))
     assert all("same step" in line.lower() for line in lines)
 
 
