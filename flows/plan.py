@@ -17,6 +17,7 @@ from flows.library.loader import Library
 from flows.library.schema import ActivityKind, CrossTrainingFile, Modality, PhasePlan
 from flows.phases import Phase
 from flows.profile import AthleteProfile
+from flows.recognition import CleanWeek, clean_week
 from flows.state import GATE_HOLDS, RehabState
 from flows.variety import athlete_seed, mix
 
@@ -45,6 +46,9 @@ class SessionPlan:
     foot_contacts: int | None = None
     volume_fraction: float | None = None
     exercises: list[ExerciseItem] = field(default_factory=list)
+    #: `volume_fraction` of the athlete's pre-injury weekly volume, when they gave it.
+    weekly_km: float | None = None
+    usual_weekly_km: float | None = None
     stop_rules: list[str] = field(default_factory=list)
 
     @property
@@ -89,6 +93,8 @@ class DailyPlan:
     cross_training_today: list[CrossTrainingOption] = field(default_factory=list)
     #: The highest bone-load rank offered today.
     bone_load_allowance: int = 6
+    #: Set on the day a clean week completes (flows/recognition.py).
+    clean_week: CleanWeek | None = None
 
     def summary(self) -> str:
         """One line: 'walk_run 3: Walk 3 / jog 3, five times' or 'rest (cross-train 30 min)'."""
@@ -167,6 +173,8 @@ def plan_for_day(
             volume_fraction=act.volume_fraction,
             exercises=exercises,
             stop_rules=list(plan.stop_rules),
+            weekly_km=_weekly_km(profile, act.volume_fraction),
+            usual_weekly_km=profile.weekly_volume_km if act.volume_fraction else None,
         )
     replace_minutes = plan.cross_training_minutes
     if session is not None and session.kind in (ActivityKind.WALK_RUN, ActivityKind.RUN):
@@ -205,7 +213,18 @@ def plan_for_day(
         safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
         cross_training_today=todays_cross_training(catalogue, cross, athlete_seed(profile), today),
         bone_load_allowance=allowance,
+        clean_week=clean_week(library.protocol, state, history, today),
     )
+
+
+def _weekly_km(profile: AthleteProfile, fraction: float | None) -> float | None:
+    """The week's target distance: the fraction of the pre-injury weekly volume, rounded
+    to whole kilometres (to 0.5 km below 10 km), or None when either is unknown."""
+    usual = profile.weekly_volume_km
+    if fraction is None or not usual:
+        return None
+    km = usual * fraction
+    return float(round(km)) if km >= 10 else round(km * 2) / 2
 
 
 # --------------------------------------------------------------------------- cross-training

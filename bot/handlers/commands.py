@@ -15,6 +15,7 @@ from bot.handlers.checkin import history, local_today
 from bot.handlers.common import is_private, send, toast
 from bot.rendering import callbacks
 from bot.rendering.plans import phase_label, render_plan
+from bot.rendering.streak import STREAK_WINDOW_DAYS, streak_line
 from bot.scheduling.timing import load_zone, rebase
 from bot.storage import (
     Athlete,
@@ -106,6 +107,9 @@ async def on_progress(update: Update, context: RemodelContext) -> None:
     state = RehabState.from_dict(athlete.rehab_state or {})
     async with services.store.transaction() as session:
         rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+        streak_rows = await list_checkins(
+            session, athlete.id, since=today - timedelta(days=STREAK_WINDOW_DAYS)
+        )
     answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
     missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
     pains = [
@@ -124,7 +128,9 @@ async def on_progress(update: Update, context: RemodelContext) -> None:
             answered=answered,
             missed=missed,
             pain=f"{pains[-1]}/10" if pains else "–",
-        ),
+        )
+        + "\n"
+        + streak_line(texts, streak_rows, today),
     )
 
 

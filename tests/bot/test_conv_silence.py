@@ -126,3 +126,8 @@ async def test_return_after_five_silent_days(harness: Harness) -> None:
     assert "Welcome back" not in text
     assert "fresh check-ins" not in text
     assert "you are at 2" in text
+
+    # /progress: the honest streak restarted with the return (Sunday and Monday).
+    await ann.send("/progress")
+    progress = await ann.expect("Your progress")
+    assert "Check-in streak: 2 days in a row" in progress.text
