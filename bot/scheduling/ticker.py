@@ -20,6 +20,9 @@ Silence back-off (``flows.rules.silence``): once an athlete has left
 ``silence.reminder_stop_days`` whole days unanswered, reminders stop and the evening
 check-in is not created (the morning one stays open all day; the weekly one still goes out),
 so a silent athlete gets one message a day. It ends by itself with the first answer.
+
+Cadence (``flows.cadence``): in maintenance only the morning and weekly rows are created;
+after graduation, the athlete's choice (a light weekly check, or none).
 4. **coach posts** (when a :class:`~bot.scheduling.coach_posts.CoachPoster` is given) — the
    coach groups' daily status, weekly digest and missed-check-in alerts, the same way.
 
@@ -66,6 +69,7 @@ from bot.storage import (
 )
 from bot.storage.checkins import last_answered_day
 from bot.storage.types import UTCDateTime
+from flows.cadence import due_slots
 from flows.library.schema import SilenceRules
 from flows.rules.silence import reminders_stop, unanswered_days
 
@@ -260,6 +264,10 @@ class Ticker:
                 break
             due, slot = min(pending)
             local_date = local_date_of(due, zone)
+            if not self._cadence_has(athlete, slot, local_date):
+                # Lighter cadence (maintenance, after graduation): no row for this slot.
+                athlete.set_next_due(slot, next_slot_due(athlete, slot, self._schedule, due))
+                continue
             if slot is Slot.EVENING and await self._backs_off(session, athlete, local_date):
                 # A silent athlete gets the morning check-in only (it stays open all day);
                 # the weekly one, once a week, still goes out.
@@ -290,6 +298,12 @@ class Ticker:
                 if due is not None and due <= now:
                     athlete.set_next_due(slot, next_slot_due(athlete, slot, self._schedule, now))
         await save_athlete(session, athlete, now)
+
+    def _cadence_has(self, athlete: Athlete, slot: Slot, local_day: date) -> bool:
+        """Whether ``slot`` is in the athlete's check-in cadence on ``local_day``."""
+        weekly_day = local_day.weekday() == self._schedule.weekly_readiness_weekday
+        slots = due_slots(athlete.phase, athlete.checkin_cadence, weekly_day=weekly_day)
+        return slot.value in slots
 
     async def _backs_off(self, session: AsyncSession, athlete: Athlete, local_day: date) -> bool:
         """Whether the athlete has gone silent (whole days unanswered before ``local_day``)."""

@@ -274,6 +274,13 @@ class SilenceRules(Model):
     reminder_stop_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
 
 
+class CadenceRules(Model):
+    """Check-in cadence (flows/cadence.py): `graduation_days` active days of maintenance
+    after which the programme is done and a light weekly check is offered."""
+
+    graduation_days: Int = Field(default_factory=lambda: Int(value=28, source="facts-2.4-phases"))
+
+
 class CalibrationRange(Model):
     """A published return-to-sport range the simulator is checked against."""
 
@@ -296,6 +303,7 @@ class ProtocolFile(Model):
     reds: RedsRules
     sleep: SleepRules
     silence: SilenceRules = Field(default_factory=SilenceRules)
+    cadence: CadenceRules = Field(default_factory=CadenceRules)
     calibration: list[CalibrationRange] = Field(default_factory=list)
 
 
