@@ -284,8 +284,18 @@ def todays_cross_training(
         return picks
     first = (day + seed) % len(variations)
     out: list[CrossTrainingOption] = []
+    used: set[str] = set()
     for i, option in enumerate(picks):
-        v = variations[(first + i) % len(variations)]
+        # Today's turn of the list, skipping what does not suit this option's bone load
+        # and what the other option of the day already got.
+        turn = [variations[(first + i + j) % len(variations)] for j in range(len(variations))]
+        suitable = [v for v in turn if option.bone_load_rank <= v.max_rank]
+        fresh = [v for v in suitable if v.id not in used]
+        if not suitable:
+            out.append(option)
+            continue
+        v = (fresh or suitable)[0]
+        used.add(v.id)
         minutes = max(round(option.minutes * v.minutes_factor), 1) if option.minutes else 0
         out.append(replace(option, minutes=minutes, variation=v.text))
     return out

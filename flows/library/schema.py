@@ -633,6 +633,9 @@ class Variation(Model):
     text: str
     #: Share of the dosed minutes; at most 1.0, so a variation never adds load.
     minutes_factor: float = Field(default=1.0, gt=0, le=1.0)
+    #: Highest bone-load rank it suits: moderate efforts only where the feet do not land
+    #: at speed (options with ground contact at speed stay easy).
+    max_rank: int = Field(default=6, ge=1, le=6)
 
     @model_validator(mode="after")
     def _texts(self) -> Variation:

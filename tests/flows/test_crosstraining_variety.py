@@ -131,3 +131,12 @@ def test_deterministic_in_athlete_and_date() -> None:
     assert athlete_seed(ann) != athlete_seed(bob)
     other = [[o.id for o in p.cross_training_today] for p in days(bob, state, 7)]
     assert [[o.id for o in day] for day in first] != other
+
+
+def test_options_with_ground_contact_at_speed_are_only_varied_easily() -> None:
+    easy = {v.text for v in real().crosstraining.variations if v.max_rank >= 4}
+    assert easy
+    plans = days(make_profile(), at(Phase.RUN_BUILD, 2), 21)
+    landing = [o for p in plans for o in p.cross_training_today if o.bone_load_rank >= 4]
+    assert landing
+    assert all(o.variation in easy for o in landing)
