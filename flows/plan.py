@@ -211,7 +211,14 @@ def plan_for_day(
         if snippet
         else None,
         safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
-        cross_training_today=todays_cross_training(catalogue, cross, athlete_seed(profile), today),
+        cross_training_today=todays_cross_training(
+            catalogue,
+            cross,
+            athlete_seed(profile),
+            today,
+            # Off the graded plan (a safety hold, paused) every day is alike: daily turns.
+            turn=_days_alike(plan, state, today, history, rest) if graded else None,
+        ),
         bone_load_allowance=allowance,
         clean_week=clean_week(library.protocol, state, history, today),
     )
@@ -255,17 +262,46 @@ def bone_load_allowance(
     return ceiling
 
 
+#: The rotation's turn is counted in blocks of this many days from the phase start, so
+#: the count never needs more history than the engine keeps (42 days).
+ROTATION_BLOCK_DAYS = 28
+
+
+def _days_alike(
+    plan: PhasePlan,
+    state: RehabState,
+    today: date,
+    history: Sequence[DayRecord],
+    rest: bool,
+) -> int:
+    """Today's turn in the rotation: how many earlier days of the current block of the
+    phase were of today's kind (rest day or session day), plus the block number. Rest and
+    session days allow different options, so each kind keeps its own count: alternating
+    days never lock the rotation onto half of a list."""
+    block = max((today - state.phase_entered).days, 0) // ROTATION_BLOCK_DAYS
+    since = state.phase_entered + timedelta(days=block * ROTATION_BLOCK_DAYS)
+    alike = sum(
+        1
+        for i in range((today - since).days)
+        if _is_rest_day(plan, state, since + timedelta(days=i), history) is rest
+    )
+    return alike + block
+
+
 def todays_cross_training(
     catalogue: CrossTrainingFile,
     options: Sequence[CrossTrainingOption],
     seed: int,
     today: date,
+    *,
+    turn: int | None = None,
 ) -> list[CrossTrainingOption]:
     """`allowance.per_day` of `options` for `today`, each with a way to vary it.
 
-    Deterministic in (seed, today). The options are put in an order of the athlete's own
-    (seeded), and each day shows the next `per_day` of them, so every allowed option comes
-    round within ceil(n / per_day) days instead of the lowest-ranked few every day. The
+    Deterministic in (seed, today, turn). The options are put in an order of the athlete's
+    own (seeded), and each turn shows the next `per_day` of them, so every allowed option
+    comes round within ceil(n / per_day) turns instead of the lowest-ranked few every day.
+    `turn` counts the days alike (see `_days_alike`; the date's ordinal when None). The
     variation (intensity and duration) rotates on its own count, so an option does not
     come back the same way. Today's picks are listed lowest bone load first.
     """
@@ -275,7 +311,7 @@ def todays_cross_training(
     n = len(order)
     k = min(catalogue.allowance.per_day, n)
     day = today.toordinal()
-    start = (day * k) % n
+    start = ((day if turn is None else turn) * k) % n
     picks = sorted(
         (order[(start + i) % n] for i in range(k)), key=lambda o: (o.bone_load_rank, o.id)
     )
@@ -288,8 +324,8 @@ def todays_cross_training(
     for i, option in enumerate(picks):
         # Today's turn of the list, skipping what does not suit this option's bone load
         # and what the other option of the day already got.
-        turn = [variations[(first + i + j) % len(variations)] for j in range(len(variations))]
-        suitable = [v for v in turn if option.bone_load_rank <= v.max_rank]
+        cycle = [variations[(first + i + j) % len(variations)] for j in range(len(variations))]
+        suitable = [v for v in cycle if option.bone_load_rank <= v.max_rank]
         fresh = [v for v in suitable if v.id not in used]
         if not suitable:
             out.append(option)

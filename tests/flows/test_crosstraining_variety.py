@@ -140,3 +140,20 @@ def test_options_with_ground_contact_at_speed_are_only_varied_easily() -> None:
     landing = [o for p in plans for o in p.cross_training_today if o.bone_load_rank >= 4]
     assert landing
     assert all(o.variation in easy for o in landing)
+
+
+def test_alternate_day_phases_still_offer_every_option() -> None:
+    # Impact phases alternate session and rest days, which allow different options; each
+    # kind of day keeps its own turn, so the rotation never locks onto half of the list.
+    state = at(Phase.IMPACT_PREP, 2)
+    history: list[DayRecord] = []
+    allowed: set[str] = set()
+    offered: set[str] = set()
+    for i in range(16):
+        today = DAY + timedelta(days=i)
+        plan = plan_for_day(real(), make_profile(), state, today, history)
+        allowed |= {o.id for o in plan.cross_training}
+        offered |= {o.id for o in plan.cross_training_today}
+        session = None if plan.is_rest_day else SessionResult.DONE
+        history.append(DayRecord(today, replace(CLEAN, session=session)))
+    assert offered == allowed
