@@ -1,7 +1,9 @@
-"""The check-in streak as one line of text, for /progress (and its chart caption).
+"""The check-in streak as one line of text: a line of the /progress caption
+(bot/rendering/progress.py `streak`).
 
-``streak_line(texts, rows, today)`` is the one call a caller needs: check-in rows of the
-last weeks in, one short line out. The counting rule is ``flows.recognition.checkin_streak``.
+``days_kept(rows)`` turns check-in rows into the days the rule counts;
+``render_streak(texts, days)`` words it; ``streak_line(texts, rows, today)`` does both. The
+counting rule is ``flows.recognition.checkin_streak``.
 """
 
 from __future__ import annotations
