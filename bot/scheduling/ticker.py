@@ -15,6 +15,10 @@ number of athletes):
    deactivated), migrated (chat id updated, sent again), failed (recorded as missed).
 3. **remind** — claim sent rows whose ``remind_at`` passed (clearing it: at most one reminder)
    and send the reminder.
+4. **coach posts** (when a :class:`~bot.scheduling.coach_posts.CoachPoster` is given) — the
+   coach groups' daily status, weekly digest and missed-check-in alerts, the same way.
+
+A failure for one athlete is logged and never stops the others.
 
 Silence back-off (``flows.rules.silence``): once an athlete has left
 ``silence.reminder_stop_days`` whole days unanswered, reminders stop and the evening
@@ -23,10 +27,6 @@ so a silent athlete gets one message a day. It ends by itself with the first ans
 
 Cadence (``flows.cadence``): in maintenance only the morning and weekly rows are created;
 after graduation, the athlete's choice (a light weekly check, or none).
-4. **coach posts** (when a :class:`~bot.scheduling.coach_posts.CoachPoster` is given) — the
-   coach groups' daily status, weekly digest and missed-check-in alerts, the same way.
-
-A failure for one athlete is logged and never stops the others.
 """
 
 from __future__ import annotations
