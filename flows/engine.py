@@ -301,14 +301,8 @@ def _hold_or_release(
             c for c in profile.clearances if c.kind is ClearanceKind.RESUME and c.day >= since
         ]
         if resumes:
-            wanted = resumes[-1].resume_phase or Phase.PROTECT
-            # Never above where the athlete was; impact phases need an impact clearance or
-            # a resume clearance that names the phase explicitly (a clinician decision).
-            cap = MAIN_LINE.index(held_from)
-            if wanted not in MAIN_LINE or MAIN_LINE.index(wanted) > cap:
-                wanted = held_from
-            target = wanted
-            stage = state.stage if wanted is held_from else 1
+            target = restart_phase(held_from, resumes[-1].resume_phase)
+            stage = state.stage if target is held_from else 1
         else:
             b.reason(Reason.AWAITING_REVIEW)
     if target is None:
@@ -325,6 +319,17 @@ def _hold_or_release(
     if action is Action.ADVANCE:
         released = replace(released, last_advance=today)
     return b.build(released, action)
+
+
+def restart_phase(held_from: Phase, wanted: Phase | None) -> Phase:
+    """Where a resume clearance restarts an athlete held from `held_from`: the phase the
+    clinician named, never above the held one; by default the phase below it (protect
+    stays protect). A restart phase is a clinician's decision, so naming an impact phase
+    is allowed up to the held phase."""
+    cap = MAIN_LINE.index(held_from)
+    if wanted is None or wanted not in MAIN_LINE:
+        return MAIN_LINE[max(cap - 1, 0)]
+    return MAIN_LINE[min(MAIN_LINE.index(wanted), cap)]
 
 
 # --------------------------------------------------------------------------- support
@@ -398,7 +403,7 @@ def _advance_or_repeat(
     p = library.protocol
     phase = state.phase
     last_stage = len(library.plans.phases[phase].stages)
-    rule = p.stages[phase]
+    sessions_needed, stage_min_days = p.stages[phase].limits(profile.severity)
     baseline = morning_baseline(p, days[:-1])
     today_c = days[-1].checkin
 
@@ -412,7 +417,7 @@ def _advance_or_repeat(
 
     sessions = clean_sessions(p, days, state.stage_entered, baseline)
     stage_days = (today - state.stage_entered).days
-    stage_done = sessions >= rule.sessions_to_advance.value and stage_days >= rule.min_days.value
+    stage_done = sessions >= sessions_needed and stage_days >= stage_min_days
     if state.stage < last_stage:
         if stage_done:
             new = replace(state, stage=state.stage + 1, stage_entered=today, last_advance=today)
@@ -423,7 +428,7 @@ def _advance_or_repeat(
                 **{"from": state.stage, "to": state.stage + 1},
             )
             return b.build(new, Action.ADVANCE)
-        b.reason(Reason.STAGE_SESSIONS, needed=rule.sessions_to_advance.value, have=sessions)
+        b.reason(Reason.STAGE_SESSIONS, needed=sessions_needed, have=sessions)
         return b.build(state, Action.REPEAT)
 
     # Last stage: the phase gates.
@@ -450,6 +455,28 @@ def _advance_or_repeat(
     b.reason(Reason.PHASE_CRITERIA_MET)
     b.event(EventKind.PHASE_CHANGED, **{"from": phase.value, "to": nxt.value})
     return b.build(new, Action.ADVANCE, checklist=checklist)
+
+
+def unmet_gates(
+    library: Library,
+    profile: AthleteProfile,
+    state: RehabState,
+    history: Sequence[DayRecord],
+    today: date,
+) -> list[Reason]:
+    """The exit criteria of the athlete's current phase not met on `today`, judged on the
+    recorded days (`history`, today's record included if there is one). Empty when the
+    phase could be left now. Used when a clearance changes the profile between check-ins
+    (flows.clearances)."""
+    earliest = today - timedelta(days=HISTORY_DAYS)
+    days = sorted((r for r in history if earliest <= r.day <= today), key=lambda r: r.day)
+    if not days:
+        return [Reason.PAIN_FREE_DAYS]
+    sessions = clean_sessions(
+        library.protocol, days, state.stage_entered, morning_baseline(library.protocol, days)
+    )
+    unmet, _ = _phase_gates(library, profile, state, days, today, sessions)
+    return [reason for reason, _params in unmet]
 
 
 def _phase_gates(
@@ -480,14 +507,13 @@ def _phase_gates(
         if profile.weight_bearing in (WeightBearing.NONE, WeightBearing.PARTIAL):
             unmet.append((Reason.WEIGHT_BEARING, {}))
     else:
-        rule = p.stages[phase]
-        needed = rule.sessions_to_advance.value
+        needed, stage_min_days = p.stages[phase].limits(profile.severity)
         if phase is Phase.WALK_RUN:
             needed = g.continuous_runs_needed.value
         if sessions_at_last_stage < needed:
             reason = Reason.CONTINUOUS_RUNS if phase is Phase.WALK_RUN else Reason.STAGE_SESSIONS
             unmet.append((reason, {"needed": needed, "have": sessions_at_last_stage}))
-        elif (today - state.stage_entered).days < rule.min_days.value:
+        elif (today - state.stage_entered).days < stage_min_days:
             unmet.append((Reason.STAGE_SESSIONS, {"needed": needed, "have": needed - 1}))
     if phase is Phase.WALK_STRENGTH:
         if not any(r.checkin.walk_30min_pain_free for r in in_phase):
