@@ -28,7 +28,13 @@ from flows.library.schema import Window
 from flows.machine import PHASE_MACHINE
 from flows.phases import MAIN_LINE, Phase
 from flows.plan import plan_for_day
-from flows.profile import AthleteProfile, Clearance, ClearanceKind, record_clearance
+from flows.profile import (
+    AthleteProfile,
+    Clearance,
+    ClearanceKind,
+    WeightBearing,
+    record_clearance,
+)
 from flows.state import GATE_HOLDS, RehabState
 
 #: How far ahead a projection looks (days). A clean run reaches full return well inside it
@@ -54,6 +60,8 @@ CLEAN_DAY = DailyCheckIn(
     readiness=52,
 )
 _SESSION_FIELDS = ("session", "pain_during", "pain_after")
+
+LIMITED_WEIGHT = frozenset({WeightBearing.NONE, WeightBearing.PARTIAL})
 
 RUN_PHASE = Phase.WALK_RUN
 RETURN_PHASE = Phase.RETURN_TO_SPORT
@@ -90,6 +98,8 @@ class Milestones:
     assumes_clearance: bool
     #: Whether the athlete is on a safety hold (the projection counts from a release today).
     on_hold: bool
+    #: Whether the projection assumed walking without aids (the clinician still limits it).
+    assumes_full_weight: bool = False
 
 
 def _passed(state: RehabState, phase: Phase) -> bool:
@@ -137,8 +147,11 @@ def project(
 
 
 def assume_cleared(profile: AthleteProfile, today: date) -> AthleteProfile:
-    """The profile with the impact and return-to-sport gates open from `today`, as if the
-    clinician cleared them when asked (a no-op when no gate applies or one is recorded)."""
+    """The profile with the impact and return-to-sport gates open from `today`, and full
+    weight bearing, as if the clinician cleared them when asked (protect's own dwell still
+    applies, so a lifted weight limit does not shorten it)."""
+    if profile.weight_bearing in LIMITED_WEIGHT:
+        profile = replace(profile, weight_bearing=WeightBearing.FULL)
     if not profile.needs_impact_clearance or profile.has_clearance({ClearanceKind.RETURN_TO_SPORT}):
         return profile
     return record_clearance(profile, Clearance(day=today, kind=ClearanceKind.RETURN_TO_SPORT))
@@ -189,4 +202,24 @@ def milestones(
         full_return=one(RETURN_PHASE, cell.full_return, proj.full_return),
         assumes_clearance=gated or state.phase is Phase.HOLD,
         on_hold=on_hold,
+        assumes_full_weight=profile.weight_bearing in LIMITED_WEIGHT
+        and not _passed(state, Phase.WALK_STRENGTH),
+    )
+
+
+def moved_by(
+    library: Library,
+    profile: AthleteProfile,
+    before: RehabState,
+    after: RehabState,
+    history: Sequence[DayRecord],
+    today: date,
+) -> tuple[Milestones, Milestones]:
+    """The milestones before and after today's decision moved `before` to `after`:
+    before projects from today (its check-in not yet decided) on the earlier days, after
+    from tomorrow with today's record in `history`."""
+    earlier = [r for r in history if r.day < today]
+    return (
+        milestones(library, profile, before, earlier, today),
+        milestones(library, profile, after, history, today + timedelta(days=1)),
     )

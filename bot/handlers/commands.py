@@ -4,7 +4,8 @@ anything we do not know. (/start: onboarding; /checkin: checkin; /learn: learn;
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -13,11 +14,15 @@ from bot.context import RemodelContext
 from bot.dialogue import engine
 from bot.handlers.checkin import history, local_today
 from bot.handlers.common import is_private, send, toast
+from bot.handlers.milestones import current_milestones
 from bot.rendering import callbacks
+from bot.rendering.milestones import render_milestones
 from bot.rendering.plans import phase_label, render_plan
+from bot.rendering.texts import Safe
 from bot.scheduling.timing import load_zone, rebase
 from bot.storage import (
     Athlete,
+    Checkin,
     CheckinStatus,
     append_event,
     clear_dialogue,
@@ -106,6 +111,7 @@ async def on_progress(update: Update, context: RemodelContext) -> None:
     state = RehabState.from_dict(athlete.rehab_state or {})
     async with services.store.transaction() as session:
         rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+        ahead = await current_milestones(services, session, athlete, _undecided_day(rows, today))
     answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
     missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
     pains = [
@@ -124,8 +130,17 @@ async def on_progress(update: Update, context: RemodelContext) -> None:
             answered=answered,
             missed=missed,
             pain=f"{pains[-1]}/10" if pains else "–",
+            milestones=Safe(render_milestones(ahead, texts) if ahead else ""),
         ),
     )
+
+
+def _undecided_day(rows: Sequence[Checkin], today: date) -> date:
+    """The first day a projection starts from: tomorrow once today has an answered
+    check-in (its decision is in the state), else today."""
+    if any(r.local_date == today and r.status is CheckinStatus.ANSWERED for r in rows):
+        return today + timedelta(days=1)
+    return today
 
 
 async def on_pause(update: Update, context: RemodelContext) -> None:

@@ -1,0 +1,39 @@
+"""The athlete's milestones from the stored rows (flows.milestones does the projecting).
+
+`current_milestones` is what ``/progress``, the end of onboarding, check-ins that moved a
+date and clearances call; `record`'s chart can include it too (docs/bot.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Services
+from bot.dialogue import engine
+from bot.handlers.checkin import history
+from bot.storage import Athlete, list_clearances
+from flows.milestones import Milestones, milestones
+from flows.state import RehabState
+
+
+async def current_milestones(
+    services: Services,
+    session: AsyncSession,
+    athlete: Athlete,
+    start: date,
+    state: RehabState | None = None,
+) -> Milestones | None:
+    """Both milestones of an onboarded athlete, projected from `start` (the first local day
+    not yet decided: today before its check-in, tomorrow after it) with the recorded
+    days before it. `state` overrides the stored state (e.g. the state before a decision,
+    to show how a date moved). None when the athlete has no rehab state yet."""
+    if state is None:
+        if not athlete.rehab_state:
+            return None
+        state = RehabState.from_dict(athlete.rehab_state)
+    assert athlete.id is not None
+    profile = engine.profile_of(athlete, await list_clearances(session, athlete.id))
+    days = await history(session, athlete, start)
+    return milestones(services.library, profile, state, days, start)
