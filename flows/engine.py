@@ -39,7 +39,7 @@ from flows.rules.progress import (
     morning_baseline,
     pain_free_run,
 )
-from flows.rules.safety import red_flags
+from flows.rules.safety import caution_signs, red_flags
 from flows.state import HoldReason, RehabState
 
 #: How many days of history the engine looks at (the longest window among the rules).
@@ -103,17 +103,23 @@ def diagnosis_changed(state: RehabState, diagnosis_date: date, today: date) -> R
 
 def pause(state: RehabState, today: date) -> RehabState:
     """Pause at the athlete's request; dwell clocks stop. Pausing twice is a no-op.
-    Raises ValueError while on hold (a clinician hold cannot be paused away)."""
+
+    On hold the athlete may pause too (a holiday, an illness): the hold stays exactly as it
+    is (only a clearance ends it) and `paused_since` records the pause, so check-ins stop
+    and the hold is still there on resume."""
     if state.phase is Phase.PAUSED:
         return state
     if state.phase is Phase.HOLD:
-        raise ValueError("cannot pause while on hold")
+        return state if state.paused_since else replace(state, paused_since=today)
     PHASE_MACHINE.fire(state.phase, "pause")
     return replace(state, phase=Phase.PAUSED, paused_from=state.phase, paused_since=today)
 
 
 def resume(state: RehabState, today: date) -> RehabState:
-    """Resume after a pause, at the same phase and stage; paused days do not count."""
+    """Resume after a pause, at the same phase and stage; paused days do not count. A
+    pause taken on hold ends with the hold unchanged."""
+    if state.phase is Phase.HOLD:
+        return replace(state, paused_since=None)
     if state.phase is not Phase.PAUSED or state.paused_from is None:
         return state
     back = PHASE_MACHINE.fire(Phase.PAUSED, f"resume_to_{state.paused_from.value}")
@@ -200,7 +206,7 @@ def decide(
     phase = state.active_phase
 
     # 1. safety first.
-    flags = red_flags(p, phase, checkin, earlier)
+    flags = red_flags(p, phase, checkin, earlier, today)
     if flags:
         return _red_flag_hold(library, b, state, flags, today)
     score = profile.reds.cra_points(profile.site)
@@ -227,11 +233,24 @@ def decide(
         if regression.step_back:
             for reason in regression.step_back:
                 b.reason(reason)
-            return _step_back(library, b, state, today)
+            return _step_back(library, b, profile, state, today)
         if regression.no_progress:
             for reason in regression.no_progress:
                 b.reason(reason)
             return b.build(state, Action.REPEAT)
+
+    # 3b. the caution tier: mild rest or walking pain on a first day (a red flag when it
+    # repeats, see rules.safety): no progression today, and the session eased.
+    rest, walking = caution_signs(p, phase, checkin)
+    if rest or walking:
+        if rest:
+            b.reason(Reason.CAUTION_REST_PAIN)
+        if walking:
+            b.reason(Reason.CAUTION_WALKING_PAIN)
+        until = today + timedelta(days=max(p.holds.eased_days.value - 1, 0))
+        eased = replace(state, eased_until=max(until, state.eased_until or until))
+        b.event(EventKind.CAUTION, phase=phase.value, stage=state.stage)
+        return b.build(eased, Action.REPEAT)
 
     # 4. advancement.
     if state.last_advance == today or phase is Phase.MAINTENANCE:
@@ -271,8 +290,19 @@ def _red_flag_hold(
         phase=state.active_phase.value,
         stage=state.stage,
     )
+    values = tuple(f.value for f in flags)
+    already = state.phase is Phase.HOLD and state.hold_reason is HoldReason.RED_FLAG
+    # The full message (what to do, what to ask, how to record the answer) goes out once
+    # per hold; the same flags again while held get the short reminder. New flags, and
+    # anything urgent, always get the full text.
+    repeat = already and not urgent and set(values) <= set(state.hold_flags)
     held = _hold(state, HoldReason.RED_FLAG, today)
+    if already:
+        held = replace(held, held_since=state.held_since or today)
+    held = replace(held, hold_flags=tuple(dict.fromkeys((*state.hold_flags, *values))))
     key = "escalation.urgent" if urgent else "escalation.red_flag"
+    if repeat:
+        key = "escalation.red_flag_again"
     return b.build(
         held, Action.REFER, flags=flags, escalation=library.text("safety", key), urgent=urgent
     )
@@ -304,7 +334,7 @@ def _hold_or_release(
             target = restart_phase(held_from, resumes[-1].resume_phase)
             stage = state.stage if target is held_from else 1
         else:
-            b.reason(Reason.AWAITING_REVIEW)
+            b.reason(Reason.AWAITING_REVIEW, days=(today - since).days + 1)
     if target is None:
         return b.build(state, Action.HOLD)
     new_phase = PHASE_MACHINE.fire(Phase.HOLD, f"release_to_{target.value}")
@@ -358,7 +388,14 @@ def _support(library: Library, b: _Builder, days: Sequence[DayRecord]) -> None:
 # --------------------------------------------------------------------------- regression
 
 
-def _step_back(library: Library, b: _Builder, state: RehabState, today: date) -> Decision:
+def _step_back(
+    library: Library, b: _Builder, profile: AthleteProfile, state: RehabState, today: date
+) -> Decision:
+    """One stage down, or into the previous phase's last stage. Stepping back into a
+    phase the athlete already completed credits its minimum dwell (they served it before):
+    the dwell clock does not restart, only the stage must be climbed again (FACTS §4.2:
+    drop back one stage; BWH: return to the previous level). A release after a red-flag
+    or review hold is different: `RehabState.enter` restarts the dwell (conservative)."""
     p = library.protocol.pain
     episode_start = today - timedelta(days=p.step_back_episode_days.value)
     if any(d > episode_start for d in state.step_backs):
@@ -379,7 +416,8 @@ def _step_back(library: Library, b: _Builder, state: RehabState, today: date) ->
     else:
         prev = PHASE_MACHINE.fire(state.phase, "step_back")
         last = len(library.plans.phases[prev].stages)
-        new = state.enter(prev, last, today)
+        credit = min_dwell_days(library.protocol, profile, prev)
+        new = replace(state.enter(prev, last, today), phase_entered=today - timedelta(days=credit))
         b.event(EventKind.PHASE_CHANGED, **{"from": state.phase.value, "to": prev.value})
     new = replace(new, step_backs=(*recent, today))
     b.event(

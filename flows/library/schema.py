@@ -24,6 +24,7 @@ from pydantic import (
 
 from flows.injury import Severity, Site
 from flows.phases import Phase
+from flows.reasons import RedFlag
 
 #: Telegram HTML tags allowed in texts (docs/content-format.md, "Text rules").
 ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"})
@@ -231,6 +232,25 @@ class PainRules(Model):
     trend_min: Num
 
 
+class FlagList(Model):
+    """A list of red flags and the source key the choice rests on."""
+
+    value: list[RedFlag]
+    source: str
+    note: str = ""
+
+
+class HoldRules(Model):
+    """The two tiers below and at a red flag (docs/protocol-calibration.md, "Holds"):
+    a caution day for mild, short-lived rest or walking pain; a clinician hold for true
+    red flags; and which flags forbid even protect's gentle work while on hold."""
+
+    caution_pain_max: Num  # rest/walking pain up to this is a caution sign on a first day
+    caution_repeat_days: Int  # a caution sign on this many consecutive days is a red flag
+    eased_days: Int  # a caution day eases the session that day and the next ones
+    no_loading_flags: FlagList  # holds for these flags offer no session, even protect's
+
+
 class GateRules(Model):
     """Advancement criteria (FACTS §2.3, §2.4, §5, §9)."""
 
@@ -313,6 +333,7 @@ class ProtocolFile(Model):
     gates: GateRules
     reds: RedsRules
     sleep: SleepRules
+    holds: HoldRules
     calibration: list[CalibrationRange] = Field(default_factory=list)
 
     def window(self, site_class: SiteClass, sev: Severity) -> CalibrationRange | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from flows.checkin import CHECKIN_FIELDS, SessionResult
 from flows.injury import SITE_ALIASES, Grade, Severity, Site
-from flows.library.schema import TOPICS, Int, Num, SiteClass
+from flows.library.schema import TOPICS, FlagList, Int, Num, SiteClass
 from flows.phases import MAIN_LINE, Phase
 from flows.profile import PROFILE_TARGETS, Periods, WeightBearing
 from flows.reasons import Action, Reason, RedFlag
@@ -47,7 +47,7 @@ SAFETY_KEYS = (
 def _thresholds(model: BaseModel, path: str) -> list[tuple[str, str]]:
     """(path, source key) of every threshold in a protocol model, recursively."""
     found: list[tuple[str, str]] = []
-    if isinstance(model, Num | Int):
+    if isinstance(model, Num | Int | FlagList):
         return [(path, model.source)]
     for name in type(model).model_fields:
         value = getattr(model, name)

@@ -45,8 +45,8 @@ def clean_days(n: int, today: date = DAY0, checkin: DailyCheckIn = DONE) -> list
     ("change", "flag"),
     [
         ({"night_pain": True}, RedFlag.NIGHT_PAIN),
-        ({"pain_rest": 2}, RedFlag.REST_PAIN),
-        ({"pain_walking": 2}, RedFlag.WALKING_PAIN),
+        ({"pain_rest": 3}, RedFlag.REST_PAIN),
+        ({"pain_walking": 3}, RedFlag.WALKING_PAIN),
         ({"limp": True}, RedFlag.LIMP),
         ({"swelling": True}, RedFlag.SWELLING),
         ({"groin_pain": True}, RedFlag.GROIN_PAIN),
