@@ -207,7 +207,7 @@ def decide(
 
     # 1. safety first.
     flags = red_flags(p, phase, checkin, earlier, today)
-    if flags:
+    if flags and not _escalated_today(state, flags, today):
         return _red_flag_hold(library, b, state, flags, today)
     score = profile.reds.cra_points(profile.site)
     if score >= p.reds.score_restrict.value and state.hold_reason is not HoldReason.REDS:
@@ -273,6 +273,18 @@ def _hold(state: RehabState, reason: HoldReason, today: date) -> RehabState:
         held_from=state.active_phase,
         paused_since=None,
         paused_from=None,
+    )
+
+
+def _escalated_today(state: RehabState, flags: Sequence[RedFlag], today: date) -> bool:
+    """Whether these flags already put the athlete on hold today: the morning's answers are
+    merged into the evening's check-in, and the same flags must not escalate twice."""
+    return (
+        state.phase is Phase.HOLD
+        and state.hold_reason is HoldReason.RED_FLAG
+        and state.held_since == today
+        and not any(f in URGENT_FLAGS for f in flags)
+        and {f.value for f in flags} <= set(state.hold_flags)
     )
 
 

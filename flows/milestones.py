@@ -22,9 +22,10 @@ from datetime import date, timedelta
 
 from flows.calibration import cell_of
 from flows.checkin import DailyCheckIn, DayRecord, SessionResult
-from flows.engine import decide, restart_phase, resume
+from flows.engine import decide, initial_state, restart_phase, resume
+from flows.injury import Grade, Site
 from flows.library.loader import Library
-from flows.library.schema import Window
+from flows.library.schema import CalibrationRange, SiteClass, Window
 from flows.machine import PHASE_MACHINE
 from flows.phases import MAIN_LINE, Phase
 from flows.plan import plan_for_day
@@ -223,3 +224,51 @@ def moved_by(
         milestones(library, profile, before, earlier, today),
         milestones(library, profile, after, history, today + timedelta(days=1)),
     )
+
+
+#: One representative site per site class for the calibration grid: every site of a class
+#: shares its dwell extras and gates, so one stands for all (docs/protocol-calibration.md).
+GRID_SITES: dict[SiteClass, Site] = {
+    SiteClass.LOW: Site.POSTEROMEDIAL_TIBIA,
+    SiteClass.TRABECULAR: Site.CALCANEUS,
+    SiteClass.HIGH: Site.NAVICULAR,
+    SiteClass.HIGH_TRABECULAR: Site.FEMORAL_NECK,
+}
+#: The grades of the grid, one per severity bucket (KM I/II/III share MRI 1/2/4's bucket).
+GRID_GRADES: tuple[Grade, ...] = (Grade.MRI1, Grade.MRI2, Grade.MRI3, Grade.MRI4, Grade.UNKNOWN)
+GRID_DIAGNOSIS = date(2025, 1, 6)
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """A clean run of one site class x grade from the day of diagnosis, in days."""
+
+    site_class: SiteClass
+    grade: Grade
+    run_restart: int | None
+    full_return: int | None
+    windows: CalibrationRange
+
+
+def calibration_grid(library: Library) -> list[GridCell]:
+    """Every site class x grade, projected clean from the day of diagnosis (full weight
+    bearing, clearances given when asked): what athletes are told on day one, and what
+    the suite checks against the published windows."""
+    dx = GRID_DIAGNOSIS
+    cells: list[GridCell] = []
+    for cls, site in GRID_SITES.items():
+        for grade in GRID_GRADES:
+            profile = AthleteProfile(
+                site=site, grade=grade, diagnosis_date=dx, weight_bearing=WeightBearing.FULL
+            )
+            proj = project(library, profile, initial_state(profile, dx), [], dx)
+            cells.append(
+                GridCell(
+                    site_class=cls,
+                    grade=grade,
+                    run_restart=None if proj.run_restart is None else (proj.run_restart - dx).days,
+                    full_return=None if proj.full_return is None else (proj.full_return - dx).days,
+                    windows=cell_of(library.protocol, profile),
+                )
+            )
+    return cells

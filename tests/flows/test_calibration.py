@@ -7,7 +7,9 @@ diagnosis); docs/protocol-calibration.md's table is regenerated from the same fu
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import importlib.util
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,19 +20,21 @@ from flows.checkin import DayRecord
 from flows.engine import decide, initial_state
 from flows.injury import SITES, Grade, Severity, Site
 from flows.library.loader import Library
-from flows.milestones import CLEAN_DAY, project
+from flows.milestones import (
+    CLEAN_DAY,
+    GRID_DIAGNOSIS,
+    GRID_GRADES,
+    GRID_SITES,
+    GridCell,
+    calibration_grid,
+    project,
+)
 from flows.phases import IMPACT_PHASES, Phase
 from flows.profile import AthleteProfile, WeightBearing
 
-DX = date(2025, 1, 6)
-#: One representative site per class (every site of a class shares its dwell and gates).
-CLASS_SITE = {
-    SiteClass.LOW: Site.POSTEROMEDIAL_TIBIA,
-    SiteClass.TRABECULAR: Site.CALCANEUS,
-    SiteClass.HIGH: Site.NAVICULAR,
-    SiteClass.HIGH_TRABECULAR: Site.FEMORAL_NECK,
-}
-GRADES = [Grade.MRI1, Grade.MRI2, Grade.MRI3, Grade.MRI4, Grade.UNKNOWN]
+DX = GRID_DIAGNOSIS
+CLASS_SITE = GRID_SITES
+GRADES = list(GRID_GRADES)
 #: Ordered classes: the low-risk ones before the high-risk ones at the same grade.
 LOW_BEFORE_HIGH = [
     (SiteClass.LOW, SiteClass.HIGH),
@@ -38,6 +42,8 @@ LOW_BEFORE_HIGH = [
     (SiteClass.LOW, SiteClass.HIGH_TRABECULAR),
     (SiteClass.TRABECULAR, SiteClass.HIGH_TRABECULAR),
 ]
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol-calibration.md"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "calibration_table.py"
 
 
 def _profile(site: Site, grade: Grade) -> AthleteProfile:
@@ -47,16 +53,18 @@ def _profile(site: Site, grade: Grade) -> AthleteProfile:
 
 
 @pytest.fixture(scope="module")
-def grid(library: Library) -> dict[tuple[SiteClass, Grade], tuple[int, int]]:
+def cells(library: Library) -> list[GridCell]:
+    return calibration_grid(library)
+
+
+@pytest.fixture(scope="module")
+def grid(cells: list[GridCell]) -> dict[tuple[SiteClass, Grade], tuple[int, int]]:
     """(site class, grade) -> (running restarts, full return), days from diagnosis."""
     out: dict[tuple[SiteClass, Grade], tuple[int, int]] = {}
-    for cls, site in CLASS_SITE.items():
-        for grade in GRADES:
-            profile = _profile(site, grade)
-            proj = project(library, profile, initial_state(profile, DX), [], DX)
-            assert proj.run_restart is not None, f"{cls} {grade}: running never restarts"
-            assert proj.full_return is not None, f"{cls} {grade}: never returns"
-            out[cls, grade] = ((proj.run_restart - DX).days, (proj.full_return - DX).days)
+    for cell in cells:
+        assert cell.run_restart is not None, f"{cell}: running never restarts"
+        assert cell.full_return is not None, f"{cell}: never returns"
+        out[cell.site_class, cell.grade] = (cell.run_restart, cell.full_return)
     return out
 
 
@@ -147,3 +155,15 @@ def test_unknown_grade_is_gated_like_a_fracture(library: Library) -> None:
     profile = _profile(Site.POSTEROMEDIAL_TIBIA, Grade.UNKNOWN)
     assert profile.severity is Severity.UNKNOWN
     assert profile.needs_impact_clearance
+
+
+def test_docs_table_is_the_generated_one(library: Library, cells: list[GridCell]) -> None:
+    """docs/protocol-calibration.md carries the table scripts/calibration_table.py prints
+    (regenerate it with ``--write`` after a protocol change)."""
+    spec = importlib.util.spec_from_file_location("calibration_table", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = module.render_table(library, cells)
+    assert table in DOCS.read_text(encoding="utf-8"), "run scripts/calibration_table.py --write"
