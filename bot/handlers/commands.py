@@ -1,11 +1,10 @@
-"""The command menu: /today, /progress, /pause, /resume, /help, /stop, and the pointer for
-anything we do not know. (/start: onboarding; /checkin: checkin; /learn: learn;
+"""The command menu: /today, /pause, /resume, /help, /stop, and the pointer for
+anything we do not know. (/start: onboarding; /checkin: checkin; /progress: progress; /learn: learn;
 /timezone and /settings: settings; /clearance: clearance.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,20 +13,14 @@ from bot.context import RemodelContext
 from bot.dialogue import engine
 from bot.handlers.checkin import history, local_today
 from bot.handlers.common import is_private, send, toast
-from bot.handlers.milestones import current_milestones
 from bot.rendering import callbacks
-from bot.rendering.milestones import render_milestones
-from bot.rendering.plans import phase_label, render_plan
-from bot.rendering.texts import Safe
+from bot.rendering.plans import render_plan
 from bot.scheduling.timing import load_zone, rebase
 from bot.storage import (
     Athlete,
-    Checkin,
-    CheckinStatus,
     append_event,
     clear_dialogue,
     get_athlete_by_telegram_id,
-    list_checkins,
     list_clearances,
     save_athlete,
     set_active,
@@ -100,48 +93,6 @@ async def on_today(update: Update, context: RemodelContext) -> None:
             await history(session, athlete, today + timedelta(days=1)),
         )
     await send(context, athlete.chat_id, render_plan(plan, services.texts))
-
-
-async def on_progress(update: Update, context: RemodelContext) -> None:
-    athlete = await _athlete(update, context)
-    if athlete is None or athlete.id is None:
-        return
-    services = context.services
-    texts = services.texts
-    today = local_today(athlete, services.clock.now())
-    state = RehabState.from_dict(athlete.rehab_state or {})
-    async with services.store.transaction() as session:
-        rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
-        ahead = await current_milestones(services, session, athlete, _undecided_day(rows, today))
-    answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
-    missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
-    pains = [
-        r.answers["pain_rest"]
-        for r in sorted(rows, key=lambda r: r.due_at)
-        if r.answers and r.answers.get("pain_rest") is not None
-    ]
-    await send(
-        context,
-        athlete.chat_id,
-        texts.render(
-            "progress.summary",
-            phase=phase_label(texts, state.phase),
-            stage=state.stage,
-            days=state.active_days(today),
-            answered=answered,
-            missed=missed,
-            pain=f"{pains[-1]}/10" if pains else "–",
-            milestones=Safe(render_milestones(ahead, texts) if ahead else ""),
-        ),
-    )
-
-
-def _undecided_day(rows: Sequence[Checkin], today: date) -> date:
-    """The first day a projection starts from: tomorrow once today has an answered
-    check-in (its decision is in the state), else today."""
-    if any(r.local_date == today and r.status is CheckinStatus.ANSWERED for r in rows):
-        return today + timedelta(days=1)
-    return today
 
 
 async def on_pause(update: Update, context: RemodelContext) -> None:

@@ -6,16 +6,25 @@ date and clearances call; `record`'s chart can include it too (docs/bot.md).
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Services
 from bot.dialogue import engine
 from bot.handlers.checkin import history
-from bot.storage import Athlete, list_clearances
+from bot.storage import Athlete, Checkin, CheckinStatus, list_clearances
 from flows.milestones import Milestones, milestones
 from flows.state import RehabState
+
+
+def undecided_day(rows: Sequence[Checkin], today: date) -> date:
+    """The first day a projection starts from: tomorrow once today has an answered
+    check-in (its decision is already in the state), else today. `rows`: recent check-ins."""
+    if any(r.local_date == today and r.status is CheckinStatus.ANSWERED for r in rows):
+        return today + timedelta(days=1)
+    return today
 
 
 async def current_milestones(

@@ -60,6 +60,27 @@ def render_milestones(milestones: Milestones, texts: Texts) -> str:
     return "\n".join(lines)
 
 
+def render_milestones_short(milestones: Milestones, texts: Texts) -> str:
+    """Both milestones in two short lines and the no-promise note (for the /progress
+    chart caption, which Telegram limits to 1024 characters)."""
+    lines = []
+    for key, milestone in (("run", milestones.run_restart), ("full", milestones.full_return)):
+        if milestone.reached:
+            lines.append(texts.render(f"milestones.{key}.reached"))
+            continue
+        window = Safe(_window(texts, milestone))
+        if milestone.projected is None:
+            lines.append(texts.render(f"milestones.short.{key}.unknown", window=window))
+        else:
+            lines.append(
+                texts.render(
+                    f"milestones.short.{key}", window=window, date=_day(milestone.projected)
+                )
+            )
+    lines.append(texts.render("milestones.note.estimate"))
+    return "\n".join(lines)
+
+
 def render_milestone_change(
     before: Milestones, after: Milestones, texts: Texts, why: str
 ) -> str | None:
