@@ -21,8 +21,8 @@ from bot.charts.words import chart_words
 from bot.context import RemodelContext, Services
 from bot.handlers.checkin import local_today
 from bot.handlers.common import is_private, send, toast
-from bot.handlers.milestones import current_milestones, undecided_day
 from bot.handlers.media import deliver_photo, replace_photo, upload_action
+from bot.handlers.milestones import current_milestones, undecided_day
 from bot.rendering import callbacks
 from bot.rendering.progress import ProgressFacts, progress_caption
 from bot.sending import SendStatus

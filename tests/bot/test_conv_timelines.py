@@ -159,10 +159,23 @@ async def test_progress_shows_both_milestones(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
     await ann.send("/progress")
     progress = await ann.expect("Your progress")
-    assert "When can I run again?" in progress.text
-    assert "🏃" in progress.text
-    assert "🏁" in progress.text
-    assert "could be around" in progress.text
+    # The chart's caption carries both milestones: window and projected date.
+    athlete = await _row(harness, ann)
+    expected = milestones(
+        harness.services.library,
+        engine.profile_of(athlete),
+        RehabState.from_dict(athlete.rehab_state or {}),
+        [],
+        TODAY,
+    )
+    assert expected.run_restart.projected is not None
+    assert expected.full_return.projected is not None
+    run_line = f"Running again: around {_date_text(expected.run_restart.projected)}"
+    assert run_line in progress.text
+    assert "most athletes: 3 to 7 weeks" in progress.text
+    assert f"Full training: around {_date_text(expected.full_return.projected)}" in progress.text
+    assert "not promises" in progress.text
+    assert len(progress.text) <= 1024
 
 
 async def test_step_back_moves_the_dates_later_and_says_why(harness: Harness) -> None:
