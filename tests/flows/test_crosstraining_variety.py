@@ -102,7 +102,8 @@ def test_a_safety_hold_offers_protect_level_options_only() -> None:
         Phase.HOLD, 1, hold_reason=HoldReason.RED_FLAG, held_from=Phase.RUN_BUILD, held_since=DAY
     )
     for plan in days(make_profile(), held, 7):
-        assert plan.session is None
+        # At most protect's gentle session (flows.plan), never the held phase's load.
+        assert plan.session is None or plan.session.phase is Phase.PROTECT
         assert all(o.bone_load_rank <= 2 for o in plan.cross_training_today)
 
 
