@@ -149,6 +149,7 @@ def build_application(
             concurrency=settings.sending.concurrency,
         ),
         leader=TickerLeadership(store.engine),
+        silence=services.library.protocol.silence,
     )
     register(application)
     return application

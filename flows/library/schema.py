@@ -24,6 +24,7 @@ from pydantic import (
 
 from flows.injury import Severity, Site
 from flows.phases import Phase
+from flows.reasons import RedFlag
 
 #: Telegram HTML tags allowed in texts (docs/content-format.md, "Text rules").
 ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"})
@@ -118,16 +119,27 @@ def _check_text(text: str, params: list[str], limit: int = MESSAGE_LIMIT) -> str
 
 
 class Message(Model):
-    """One message text: Telegram HTML with `{name}` placeholders listed in `params`."""
+    """One message text: Telegram HTML with `{name}` placeholders listed in `params`.
+
+    `variants`: other wordings of the same message (same placeholders), rotated day by
+    day where the engine says the same thing often (see `choices`)."""
 
     text: str
     params: list[str] = Field(default_factory=list)
     source: str | None = None
+    variants: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _text_ok(self) -> Message:
         _check_text(self.text, self.params)
+        for variant in self.variants:
+            _check_text(variant, self.params)
         return self
+
+    @property
+    def choices(self) -> list[str]:
+        """The text and its variants, in file order."""
+        return [self.text, *self.variants]
 
 
 class MessagesFile(Model):
@@ -190,11 +202,27 @@ class DwellRule(Model):
     trabecular_extra: Int
 
 
-class StageRule(Model):
-    """How a ladder stage is climbed: clean sessions needed and minimum days at a stage."""
+class StageLimits(Model):
+    """Clean sessions needed and minimum days at a stage."""
 
     sessions_to_advance: Int
     min_days: Int
+
+
+class StageRule(Model):
+    """How a ladder stage is climbed: clean sessions needed and minimum days at a stage,
+    with optional faster or slower limits for some severity buckets (`by_severity`)."""
+
+    sessions_to_advance: Int
+    min_days: Int
+    by_severity: dict[Severity, StageLimits] = Field(default_factory=dict)
+
+    def limits(self, sev: Severity) -> tuple[int, int]:
+        """(clean sessions to advance, minimum days) at one stage for severity `sev`."""
+        own = self.by_severity.get(sev)
+        if own is not None:
+            return own.sessions_to_advance.value, own.min_days.value
+        return self.sessions_to_advance.value, self.min_days.value
 
 
 class PainRules(Model):
@@ -213,6 +241,25 @@ class PainRules(Model):
     second_step_back_window_days: Int  # a second step back within this window: review
     trend_days: Int  # pain at or above trend_min and not falling over this many days: red flag
     trend_min: Num
+
+
+class FlagList(Model):
+    """A list of red flags and the source key the choice rests on."""
+
+    value: list[RedFlag]
+    source: str
+    note: str = ""
+
+
+class HoldRules(Model):
+    """The two tiers below and at a red flag (docs/protocol-calibration.md, "Holds"):
+    a caution day for mild, short-lived rest or walking pain; a clinician hold for true
+    red flags; and which flags forbid even protect's gentle work while on hold."""
+
+    caution_pain_max: Num  # rest/walking pain up to this is a caution sign on a first day
+    caution_repeat_days: Int  # a caution sign on this many consecutive days is a red flag
+    eased_days: Int  # a caution day eases the session that day and the next ones
+    no_loading_flags: FlagList  # holds for these flags offer no session, even protect's
 
 
 class GateRules(Model):
@@ -250,16 +297,62 @@ class SleepRules(Model):
     poor_days: Int
 
 
-class CalibrationRange(Model):
-    """A published return-to-sport range the simulator is checked against."""
+class SilenceRules(Model):
+    """Silence (flows/rules/silence.py, docs/protocol-calibration.md "Silence").
 
-    label: str
-    severities: list[Severity]
-    risk: Literal["low", "high", "any"] = "any"
-    min_days: int
-    max_days: int
+    `spell_days`: consecutive days without an answered check-in that make a silent spell;
+    `fresh_days_needed`: answered days after a spell before progression resumes;
+    `reminder_stop_days`: unanswered days after which reminders stop (the ticker's back-off).
+    """
+
+    spell_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    fresh_days_needed: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    reminder_stop_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+
+
+class CadenceRules(Model):
+    """Check-in cadence (flows/cadence.py): `graduation_days` active days of maintenance
+    after which the programme is done and a light weekly check is offered."""
+
+    graduation_days: Int = Field(default_factory=lambda: Int(value=28, source="facts-2.4-phases"))
+
+
+class SiteClass(StrEnum):
+    """Sites grouped by how they heal (flows.milestones.site_class): low-risk cortical,
+    low-risk trabecular, high-risk cortical, high-risk trabecular."""
+
+    LOW = "low"
+    TRABECULAR = "trabecular"
+    HIGH = "high"
+    HIGH_TRABECULAR = "high_trabecular"
+
+
+class Window(Model):
+    """A published (or, where marked D, design) span of days from diagnosis."""
+
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0)
     source: str
     note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.min_days > self.max_days:
+            raise ValueError("min_days is above max_days")
+        return self
+
+
+class CalibrationRange(Model):
+    """Published windows for one cell of the site class x severity grid: when running
+    restarts (first walk-run session) and when full return starts (entering
+    return_to_sport), in days from diagnosis. The simulator's clean run of every cell is
+    checked against them (tests/flows/test_calibration.py) and athletes are shown them."""
+
+    label: str
+    site_classes: list[SiteClass]
+    severities: list[Severity]
+    run_restart: Window
+    full_return: Window
 
 
 class ProtocolFile(Model):
@@ -271,7 +364,17 @@ class ProtocolFile(Model):
     gates: GateRules
     reds: RedsRules
     sleep: SleepRules
+    silence: SilenceRules = Field(default_factory=SilenceRules)
+    cadence: CadenceRules = Field(default_factory=CadenceRules)
+    holds: HoldRules
     calibration: list[CalibrationRange] = Field(default_factory=list)
+
+    def window(self, site_class: SiteClass, sev: Severity) -> CalibrationRange | None:
+        """The calibration cell for a site class and severity (first match)."""
+        for cell in self.calibration:
+            if site_class in cell.site_classes and sev in cell.severities:
+                return cell
+        return None
 
 
 # --------------------------------------------------------------------------- questionnaires
@@ -593,8 +696,44 @@ class Modality(Model):
         return self
 
 
+class Variation(Model):
+    """One way to vary a cross-training session from day to day (easy to moderate only)."""
+
+    id: KebabId
+    text: str
+    #: Share of the dosed minutes; at most 1.0, so a variation never adds load.
+    minutes_factor: float = Field(default=1.0, gt=0, le=1.0)
+    #: Highest bone-load rank it suits: moderate efforts only where the feet do not land
+    #: at speed (options with ground contact at speed stay easy).
+    max_rank: int = Field(default=6, ge=1, le=6)
+
+    @model_validator(mode="after")
+    def _texts(self) -> Variation:
+        _check_text(self.text, [])
+        return self
+
+
+class Allowance(Model):
+    """Today's bone-load ceiling for cross-training (ranks as in FACTS §8).
+
+    `session_max_rank`: per kind of graded session, the highest rank offered beside it;
+    `rest_day_max_rank`: on a rest day (the bone's recovery day); `after_step_back_*`: for a
+    few days after the bone complained. `per_day`: how many options a day's message shows.
+    """
+
+    per_day: int = Field(default=2, ge=1, le=4)
+    rest_day_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_days: int = Field(default=0, ge=0)
+    session_max_rank: dict[ActivityKind, int] = Field(default_factory=dict)
+    source: str | None = None
+
+
 class CrossTrainingFile(Model):
     modalities: list[Modality]
+    allowance: Allowance = Field(default_factory=Allowance)
+    #: Rotated day by day; empty means every session is "as described" (no variation line).
+    variations: list[Variation] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- education
