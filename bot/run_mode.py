@@ -46,6 +46,7 @@ from bot.storage import Store
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from bot.scheduling import Ticker
     from flows.library import Library
 
 __all__ = [
@@ -290,9 +291,7 @@ async def running(
 async def _stop_ticker(app: Application[Any, Any, Any, Any, Any, Any], bound: float) -> None:
     """Ask the ticker to end between sends and wait (bounded) for the tick in flight, so that
     PTB's own wait for the running job is short (see :mod:`bot.scheduling.ticker`)."""
-    from bot.app import services_of
-
-    ticker = services_of(app).ticker
+    ticker = _ticker_of(app)
     if ticker is None:
         return
     ticker.request_stop()
@@ -303,10 +302,19 @@ async def _stop_ticker(app: Application[Any, Any, Any, Any, Any, Any], bound: fl
         log.warning("the tick in flight did not end within %.0f s of the stop", bound)
 
 
-async def _release_leadership(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def _ticker_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Ticker | None:
+    """The ticker of an app built by :func:`build_app` (``None`` for any other app, e.g. the
+    benchmarks' bare echo bot, which ``running`` serves too)."""
     from bot.app import services_of
 
-    ticker = services_of(app).ticker
+    try:
+        return services_of(app).ticker
+    except TypeError:
+        return None
+
+
+async def _release_leadership(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    ticker = _ticker_of(app)
     if ticker is not None and ticker.leader is not None:
         await ticker.leader.release()
 
