@@ -169,3 +169,45 @@ async def test_a_second_long_poller_exits_with_a_clear_message(
     assert len(conflicts) >= 1
     assert "single-process" in str(conflicts[0])
     assert "webhook" in str(conflicts[0])
+
+
+async def test_ticker_only_and_no_ticker_roles(
+    server: SandboxServer, library: Library, tmp_path: Path
+) -> None:
+    """``--ticker-only`` receives no updates (no getUpdates, no webhook) and ticks;
+    ``--no-ticker`` receives updates and reports its ticker off."""
+    db = f"sqlite+aiosqlite:///{tmp_path / 'roles.db'}"
+    ticker_port, updates_port = free_port(), free_port()
+    async with (
+        bot_running(
+            settings_for(server, db),
+            RunOptions(role="ticker", ops_port=ticker_port, ops_listen="127.0.0.1"),
+            library,
+        ),
+        httpx.AsyncClient(trust_env=False) as http,
+    ):
+        for _ in range(100):
+            body = (await http.get(f"http://127.0.0.1:{ticker_port}/healthz")).json()
+            if body.get("last_tick_age_seconds") is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert (body["status"], body["ticker"]) == ("ok", "alive")
+        stats = server.store.stats.to_json()["requests"]
+        assert "getUpdates" not in stats
+        assert "setWebhook" not in stats
+    async with (
+        bot_running(
+            settings_for(server, db),
+            RunOptions(
+                poll_timeout=1, role="updates", ops_port=updates_port, ops_listen="127.0.0.1"
+            ),
+            library,
+        ),
+        httpx.AsyncClient(trust_env=False) as http,
+        SandboxDriver(server.url) as driver,
+    ):
+        body = (await http.get(f"http://127.0.0.1:{updates_port}/healthz")).json()
+        assert (body["status"], body["ticker"]) == ("ok", "off")
+        chat = driver.chat((await driver.create_user("Ann")).id)
+        await chat.send("/start")
+        await chat.next_message(timeout=15)
