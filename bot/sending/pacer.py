@@ -16,8 +16,10 @@ Two kinds of slot (every Bot API call that sends or edits takes one):
 
 * :meth:`FloodPacer.wait` — a **message** (``sendMessage``...): the chat's bucket and the
   global one;
-* :meth:`FloodPacer.wait_call` — an **edit, a callback answer, leaveChat**: the global bucket
-  only (Telegram's per-chat limit counts messages), after any ``RetryAfter`` hold of the chat.
+* :meth:`FloodPacer.wait_call` — an **edit, a callback answer, leaveChat**: a global bucket of
+  their own at the same rate (Telegram's limits count messages; calls get a cap of their own
+  rather than a share of the messages' 30/s, so a reply's edit and toast never slow the
+  7:00 crowd, nor the crowd them), after any ``RetryAfter`` hold of the chat.
 
 :class:`Pacer` is what the send paths need; :class:`FloodPacer` paces one process, and
 :class:`bot.sending.shared_pacer.SharedPacer` keeps the same buckets in PostgreSQL so that
@@ -105,6 +107,7 @@ class FloodPacer:
         s = settings or SendingSettings()
         # Global burst 1: strictly spaced sends never put more than the rate in any 1 s window.
         self._global = RateLimiter(s.global_per_second, burst=1)
+        self._calls = RateLimiter(s.global_per_second, burst=1)
         self._private = RateLimiter(s.per_chat_per_second, burst=s.per_chat_burst)
         self._groups = RateLimiter(s.per_group_per_minute / 60.0, burst=1)
         self._monotonic = monotonic
@@ -159,8 +162,8 @@ class FloodPacer:
             else:
                 del self._held[chat_id]
         now = self._monotonic()
-        slot = self._global.earliest(_GLOBAL, now)
-        self._global.take(_GLOBAL, slot)
+        slot = self._calls.earliest(_GLOBAL, now)
+        self._calls.take(_GLOBAL, slot)
         if slot > now:
             await self._sleep(slot - now)
 

@@ -31,11 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import SendingSettings
 from bot.sending.pacer import FloodPacer
 
-__all__ = ["HOLD_OFFSET", "SharedPacer", "hold_key", "shared_pacer_for"]
+__all__ = ["CALLS_KEY", "HOLD_OFFSET", "SharedPacer", "hold_key", "shared_pacer_for"]
 
 log = logging.getLogger(__name__)
 
-_PACE = text("SELECT remodel_pace(:chat, :hold, :chat_interval, :chat_tolerance, :global_interval)")
+_PACE = text(
+    "SELECT remodel_pace(:chat, :hold, :chat_interval, :chat_tolerance, :global_interval, "
+    ":global_key)"
+)
 _HOLD = text(
     "INSERT INTO send_pacing AS p (key, tat) "
     "VALUES (:chat, extract(epoch FROM clock_timestamp()) + :until), "
@@ -51,6 +54,11 @@ HOLD_OFFSET = 1 << 60
 def hold_key(chat_id: int) -> int:
     """The ``send_pacing`` key of ``chat_id``'s RetryAfter hold."""
     return chat_id + HOLD_OFFSET
+
+
+#: The global bucket of calls that are not messages (edits, callback answers...); messages
+#: use key 0. Below every chat id and hold key.
+CALLS_KEY = -(1 << 61)
 
 
 class SharedPacer:
@@ -73,7 +81,7 @@ class SharedPacer:
         self.reservations = 0
         self.fallbacks = 0
 
-    async def _reserve(self, chat: int, hold: int) -> float | None:
+    async def _reserve(self, chat: int, hold: int, *, call: bool = False) -> float | None:
         interval, tolerance = self._group if chat < 0 else self._private
         try:
             async with self._engine.begin() as connection:
@@ -86,6 +94,7 @@ class SharedPacer:
                             "chat_interval": interval,
                             "chat_tolerance": tolerance,
                             "global_interval": self._global_interval,
+                            "global_key": CALLS_KEY if call else 0,
                         },
                     )
                 ).scalar_one()
@@ -117,7 +126,7 @@ class SharedPacer:
         RetryAfter hold of ``chat_id``; the chat's message budget is not charged)."""
         await self._sit_out_hold(chat_id)
         while True:
-            delay = await self._reserve(0, hold_key(chat_id) if chat_id else 0)
+            delay = await self._reserve(0, hold_key(chat_id) if chat_id else 0, call=True)
             if delay is None:
                 await self._local.wait_call(chat_id)
                 return

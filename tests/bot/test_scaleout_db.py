@@ -217,3 +217,17 @@ async def test_four_processes_migrating_an_empty_database_all_succeed(postgres_u
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.dispose()
+
+
+async def test_edits_and_answers_have_a_budget_of_their_own(pg: Workers) -> None:
+    """Calls that are not messages draw from their own global bucket: a backlog of
+    messages does not delay a press's answer, and calls are capped across workers too."""
+    settings = SendingSettings(global_per_second=10)
+    a, b = SharedPacer(pg(), settings), SharedPacer(pg(), settings)
+    for i in range(20):  # two seconds of messages reserved ahead
+        assert (await a._reserve(2000 + i, hold_key(2000 + i)) or 0) >= 0
+    call = await b._reserve(0, 0, call=True)
+    assert call is not None
+    assert call < 0.1, "the call is not queued behind the messages"
+    calls = [await (a if i % 2 else b)._reserve(0, 0, call=True) for i in range(10)]
+    assert max(c or 0 for c in calls) > 0.5, "ten more calls at 10/s reach ~1 s ahead"

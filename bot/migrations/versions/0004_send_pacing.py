@@ -24,13 +24,14 @@ depends_on: str | Sequence[str] | None = None
 # Returns the delay in seconds until the reserved slot (>= 0), or, when the chat itself is
 # not ready, minus the seconds until it is (< 0) with nothing reserved: a chat held back never
 # occupies a global slot that other chats could use (the same rule as the in-process pacer).
-# p_chat = 0 reserves a global slot only (edits, callback answers). p_hold names a row that
+# p_chat = 0 reserves a global slot only (edits, callback answers), in the global bucket
+# p_global (0 for messages, the calls' own key for the rest). p_hold names a row that
 # holds the chat after a RetryAfter (its key is the chat id + 2^60, see shared_pacer.py): while
 # its instant is in the future, nothing is reserved either.
 PACE = """
 CREATE OR REPLACE FUNCTION remodel_pace(
     p_chat bigint, p_hold bigint, p_chat_interval float8, p_chat_tolerance float8,
-    p_global_interval float8
+    p_global_interval float8, p_global bigint
 ) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
     now_s float8 := extract(epoch FROM clock_timestamp());
@@ -51,7 +52,7 @@ BEGIN
             RETURN now_s - ready;
         END IF;
     END IF;
-    INSERT INTO send_pacing AS p (key, tat) VALUES (0, now_s + p_global_interval)
+    INSERT INTO send_pacing AS p (key, tat) VALUES (p_global, now_s + p_global_interval)
         ON CONFLICT (key) DO UPDATE SET tat = greatest(p.tat, now_s) + p_global_interval
         RETURNING p.tat - p_global_interval INTO slot;
     IF p_chat <> 0 THEN
@@ -60,7 +61,7 @@ BEGIN
     END IF;
     -- Chats idle for a minute carry no information (a full bucket): forget some now and then.
     IF random() < 0.001 THEN
-        DELETE FROM send_pacing WHERE key <> 0 AND tat < now_s - 60;
+        DELETE FROM send_pacing WHERE key <> 0 AND key <> p_global AND tat < now_s - 60;
     END IF;
     RETURN slot - now_s;
 END
@@ -81,5 +82,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS remodel_pace(bigint, bigint, float8, float8, float8)")
+        op.execute(
+            "DROP FUNCTION IF EXISTS remodel_pace(bigint, bigint, float8, float8, float8, bigint)"
+        )
     op.drop_table("send_pacing")
