@@ -180,11 +180,10 @@ async def answer_checkin(
         if think is not None:
             await asyncio.sleep(random.uniform(*think))
         started = time.perf_counter()
+        await perform(chat, message, step.action)
         if step.action.token is not None:
-            await asyncio.gather(
-                perform(chat, message, step.action), perform(chat, message, step.action)
-            )
-        else:
+            # The double tap: the same button again at once, before any reply (one connection
+            # per simulated user, so one request after the other, microseconds apart).
             await perform(chat, message, step.action)
         replies = [await chat.next_message(REPLY_TIMEOUT)]
         result.latencies.append(time.perf_counter() - started)
