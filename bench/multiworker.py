@@ -239,7 +239,7 @@ async def run(
                 await asyncio.gather(*(c.next_message(REPLY_TIMEOUT) for c in chats.values()))
             # The template is an athlete too: it answers each day like the others.
             template_chat = LeanChat(sandbox.url, template.id)
-            template_chat.seen = 10**9  # only what comes from now on
+            template_chat.seen = chat._seen  # only what comes from now on
             chats[template.id] = template_chat
             with contextlib.suppress(AssertionError):
                 while True:

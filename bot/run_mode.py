@@ -41,6 +41,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.ops import ops_server
 from bot.receiving import ALLOWED_UPDATES, WebhookServer, retry_bootstrap
+from bot.sending.redaction import add_secret
 from bot.storage import Store
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ class RunOptions:
                 "same for every worker (e.g. python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))')"
             )
+        add_secret(secret)  # redacted from every log line, whoever set up logging
         return cls(
             webhook=True,
             listen=listen or section.listen,

@@ -77,6 +77,8 @@ class _UpdateHandler(tornado.web.RequestHandler):
                 await server.queue.put(update)
             else:
                 server.in_flight += 1
+                # PTB's fetcher logs this for queued updates; ids only (payload is health data).
+                log.debug("Processing update %s before acknowledging it", update.update_id)
                 try:
                     await server.handle(update)
                 finally:

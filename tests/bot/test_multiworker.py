@@ -2,7 +2,7 @@
 
 The same script runs twice, at the same time, each on its own sandbox and database: once
 with one worker, once with three workers behind a round-robin forwarder (the load balancer).
-A handful of athletes onboard, ask for /today, do a check-in and ask for /progress, pressing
+A handful of athletes onboard, ask for /today, do a check-in and ask for /help, pressing
 every answer button twice in quick succession (a double tap). Mid-check-in, one of the three
 workers is SIGKILLed while it handles an update, and started again.
 
@@ -145,7 +145,7 @@ async def athlete_script(
     await mid_checkin()
     await answer_with_double_taps(chat, store, forms)
     await drain(chat)
-    await chat.send("/progress")
+    await chat.send("/help")
     await drain(chat)
     return chat
 
@@ -271,7 +271,7 @@ async def play_run(base_url: str, workers: int, kill: bool) -> dict[str, Any]:
                 for chat in chats:
                     with contextlib.suppress(AssertionError):
                         while True:
-                            await chat.next_message(1.5)
+                            await chat.next_message(3.0)
                 transcripts = {
                     c.user_id: [m.text for m in await c.transcript() if isinstance(m, BotMessage)]
                     for c in chats
