@@ -5,7 +5,7 @@ Values stored in the dialogue row are JSON-safe: times of day become ``"HH:MM"``
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from bot.rendering.keyboards import SKIPPED, Value
 from flows.library import Library
@@ -22,9 +22,11 @@ class Refusal(Exception):
         self.reason = reason
 
 
-def parse_typed(library: Library, question: Question, text: str) -> Value:
+def parse_typed(
+    library: Library, question: Question, text: str, *, today: date | None = None
+) -> Value:
     """Parse ``text`` as an answer to ``question``; :class:`Refusal` when it is not one."""
-    result = parse_answer(question, text, library.questionnaires)
+    result = parse_answer(question, text, library.questionnaires, library.readings, today=today)
     if isinstance(result, EngineRefusal):
         raise Refusal(result.text)
     value = result.value

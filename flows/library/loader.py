@@ -35,6 +35,7 @@ from flows.library.schema import (
     PlansFile,
     ProtocolFile,
     QuestionnairesFile,
+    ReadingsFile,
     Snippet,
     SourcesFile,
 )
@@ -43,7 +44,16 @@ ALL_PARTS: frozenset[str] = frozenset(FILES)
 #: The parts the engine engineer owns; enough for the rules, questionnaires and the plan
 #: skeleton (exercise names and snippets then come from whatever else is loaded).
 ENGINE_PARTS: frozenset[str] = frozenset(
-    {"sources", "protocol", "questionnaires", "decisions", "safety", "checklist", "plans"}
+    {
+        "sources",
+        "protocol",
+        "questionnaires",
+        "readings",
+        "decisions",
+        "safety",
+        "checklist",
+        "plans",
+    }
 )
 
 M = TypeVar("M", bound=Model)
@@ -69,6 +79,8 @@ class Library:
     safety: MessagesFile
     checklist: ChecklistFile
     plans: PlansFile
+    #: What the lenient answer reader understands (flows/reading/).
+    readings: ReadingsFile
     exercises: ExercisesFile = field(default_factory=lambda: ExercisesFile(exercises=[]))
     crosstraining: CrossTrainingFile = field(
         default_factory=lambda: CrossTrainingFile(modalities=[])

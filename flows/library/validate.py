@@ -10,6 +10,7 @@ that was not loaded (see `load_library(parts=...)`) are skipped.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel
 
@@ -144,6 +145,9 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
                         f"are not valid for {target}"
                     )
 
+    # readings: synonyms name real options; aliases name real zones; refusals exist.
+    problems += _readings_problems(library, f"{root_name}/{lang}/readings.yaml")
+
     # decisions and safety texts for every engine code.
     decisions = library.decisions.messages
     for action in Action:
@@ -204,3 +208,53 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
             if ids.count(snip.id) > 1:
                 problems.append(f"{where['education']}: {entry}: duplicate id")
     return problems
+
+
+#: Messages of readings.yaml the reader uses.
+READING_KEYS = (
+    "refusal.choice",
+    "refusal.ambiguous",
+    "refusal.or",
+    "refusal.unicode_digits",
+    "refusal.yes_no",
+    "refusal.days",
+    "refusal.distance",
+    "refusal.percent",
+    "refusal.zone",
+    "refusal.zone_ambiguous",
+    "refusal.time",
+    "refusal.morning_window",
+    "refusal.evening_window",
+    "refusal.order",
+)
+
+
+def _readings_problems(library: Library, file: str) -> list[str]:
+    readings = library.readings
+    problems: list[str] = []
+    options: dict[str, set[str]] = {}
+    for questionnaire in library.questionnaires.questionnaires.values():
+        for q in questionnaire.questions:
+            if q.options:
+                options.setdefault(q.id, set()).update(o.value for o in q.options)
+    for table_name, table in (("choices", readings.choices), ("ambiguous", readings.ambiguous)):
+        for qid, entries in table.items():
+            if qid not in options:
+                problems.append(f"{file}: {table_name}.{qid}: no choice question has this id")
+                continue
+            for key, values in entries.items():
+                named = {key} if table_name == "choices" else set(values)
+                unknown = named - options[qid]
+                if unknown:
+                    problems.append(
+                        f"{file}: {table_name}.{qid}.{key}: {sorted(unknown)} are not options"
+                    )
+    zones = available_timezones()
+    for name, zone in {**readings.zone_aliases, **readings.zone_offsets}.items():
+        if zone not in zones:
+            problems.append(f"{file}: zone {name!r}: {zone!r} is not a tzdata zone")
+    for key in READING_KEYS:
+        if key not in readings.messages:
+            problems.append(f"{file}: messages: no text for {key}")
+    return problems
+

@@ -131,9 +131,14 @@ def test_long_messages_are_split_at_paragraphs() -> None:
         ("São Paulo", "America/Sao_Paulo"),
         ("UTC", "UTC"),
         ("boston", "America/New_York"),
+        ("Lisboa", "Europe/Lisbon"),
+        ("NYC", "America/New_York"),
+        ("UTC+1", "Etc/GMT-1"),
+        ("Japan", "Asia/Tokyo"),
+        ("United States", None),  # several zones: the question asks which city
         ("Atlantis", None),
         ("", None),
     ],
 )
 def test_typed_time_zones(typed: str, zone: str | None) -> None:
-    assert resolve_timezone(typed) == zone
+    assert resolve_timezone(typed, library().readings) == zone
