@@ -20,7 +20,8 @@ def resolve_timezone(text: str, readings: ReadingsFile | None = None) -> str | N
     """The IANA name for ``text``, or ``None`` when it names no zone or city we know."""
     aliases = readings.zone_aliases if readings is not None else {}
     offsets = readings.zone_offsets if readings is not None else {}
-    found = read_zone(text, aliases, offsets)
+    lead = readings.zone_lead if readings is not None else []
+    found = read_zone(text, aliases, offsets, lead)
     if not isinstance(found, str):
         return None
     ZoneInfo(found)  # raises if tzdata lacks it, which would be our bug

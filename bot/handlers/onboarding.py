@@ -128,7 +128,9 @@ async def validate(
     readings = services.library.readings
     typed_zone = question.maps_to == "profile.timezone" and isinstance(value, str)
     if typed_zone and value != "other":
-        found = read_zone(str(value), readings.zone_aliases, readings.zone_offsets)
+        found = read_zone(
+            str(value), readings.zone_aliases, readings.zone_offsets, readings.zone_lead
+        )
         if isinstance(found, ZoneChoice):
             reason = refusal_message(
                 readings,

@@ -481,27 +481,40 @@ class ReadingsFile(Model):
     Keys of per-question tables are question ids; values are option values."""
 
     numbers: dict[str, float]  # number words beyond the lexicon: "twenty": 20
+    approx_after: list[str]  # "7ish", "7 or so": dropped after a number
+    range_lead: list[str]  # "between 6 and 7": dropped before a range
     half: list[str]  # "and a half": + 0.5
     range_separators: list[str]  # "6-7", "6 to 7": the middle
     fraction_words: list[str]  # "8 out of 10"
     percent: list[str]  # "80 percent"
     percent_units: list[str]  # question units read as a 0-100 scale ("%")
     day_units: list[str]  # question units read as a count of days ("5 days ago")
+    day_words: dict[str, int]  # "week": 7 (days in one), for "3 weeks ago"
+    ago: list[str]  # "ago", "back": dropped after a duration
     distance: dict[str, DistanceUnit]  # by unit id; question unit "km" reads these
     per_week: list[str]  # "40km a week": dropped
     yes_extra: list[str]
     no_extra: list[str]
     #: Hedged answers that mean "some": yes at a yes/no question (any symptom is a yes).
     hedges: list[str]
+    #: "Does not apply": no at a required yes/no, 0 at a symptom scale.
+    not_applicable: list[str]
+    #: Words after a leading yes/no that take it back ("no, but it aches"): asked again.
+    take_back: list[str]
     #: Words for a 0-10 rating, by the scale's direction (symptom: 0 best; quality: 10 best).
     scale_words: dict[Literal["symptom", "quality"], dict[str, float]]
     quality_scales: list[str]  # question ids whose 10 is the best
     choices: dict[str, dict[str, list[str]]]  # question id -> option value -> words
+    #: Words too common to tell options apart when matching label words ("the", "my").
+    filler: list[str]
     ambiguous: dict[str, dict[str, list[str]]]  # question id -> word -> candidate values
     #: Choice questions that take free text beyond their options, with its maximum length.
     open_choices: dict[str, int]
     examples: dict[str, str]  # question id -> a typed answer that works
     time_words: dict[str, Clock]  # "noon": "12:00"
+    am: list[str]  # after a time: before noon (besides the lexicon's)
+    pm: list[str]
+    time_lead: list[str]  # "at 7", "by 8": dropped
     half_past: list[str]  # "half 7", "half past 7": 7:30
     quarter_past: list[str]
     quarter_to: list[str]
@@ -510,6 +523,7 @@ class ReadingsFile(Model):
     pm_questions: list[str]
     schedule: ScheduleRules
     zone_aliases: dict[str, str]  # folded name -> IANA zone
+    zone_lead: list[str]  # "I'm in Lisbon": dropped
     #: Offsets that are not whole hours, read as the zone that keeps them.
     zone_offsets: dict[str, str]
     messages: dict[str, Message]

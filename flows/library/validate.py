@@ -257,4 +257,3 @@ def _readings_problems(library: Library, file: str) -> list[str]:
         if key not in readings.messages:
             problems.append(f"{file}: messages: no text for {key}")
     return problems
-

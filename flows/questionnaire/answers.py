@@ -75,6 +75,10 @@ class _Reading:
     def words(self) -> Words:
         return Words.of(self.forms.lexicon, self.readings)
 
+    @property
+    def not_applicable(self) -> bool:
+        return self.readings is not None and self.text in self.readings.not_applicable
+
 
 # --------------------------------------------------------------------------- refusals
 
@@ -159,14 +163,15 @@ def _read_yes_no(r: _Reading) -> Parsed | Refusal:
     text = r.text
     if text in yes:
         return Parsed(True)
-    if text in no or text in NOT_APPLICABLE:
+    if text in no or r.not_applicable:
         return Parsed(False)
     if text in hedges:
         return Parsed(True)  # any amount of a symptom is a yes: the safe reading
     # "no, slept fine", "yes a bit", "nope - all good": the first word decides, unless
     # the rest takes it back ("no, but it aches").
     words = [w for w in re.split(r"[,;:.!\-\s]+", text) if w]
-    if len(words) > 1 and not {"but", "though", "except"} & set(words[1:]):
+    take_back = set(r.readings.take_back) if r.readings else set()
+    if len(words) > 1 and not take_back & set(words[1:]):
         if words[0] in yes:
             return Parsed(True)
         if words[0] in no:
@@ -195,9 +200,7 @@ def _read_scale(r: _Reading) -> Parsed | Refusal:
         table = r.readings.scale_words["quality" if quality else "symptom"]
         if text in table:
             return Parsed(int(table[text] + 0.5))
-    if not quality and (
-        text in r.lex.no or text in ("no pain", "nothing") or text in NOT_APPLICABLE
-    ):
+    if not quality and (text in r.lex.no or r.not_applicable):
         return Parsed(0)
     value = _scale_value(r, 0.0, 10.0)
     if value is None or not 0 <= value <= 10:
@@ -217,6 +220,8 @@ _DOMAIN_CHOICE: dict[str, Callable[[str], str]] = {
     "profile.grade": _grade,
 }
 ZONE_TARGET = "profile.timezone"
+#: A free answer at an open choice: words (letters of any script, ' - & / .), no symbols.
+_OPEN_ANSWER = re.compile(r"[^\W\d_]{2,}(?:[ '’&/.-]*[^\W\d_]+)*\.?")
 
 
 def _domain_choice(question: Question, text: str) -> str | None:
@@ -250,7 +255,8 @@ def _first_synonym(r: _Reading, value: str) -> str | None:
 def _read_zone(r: _Reading) -> Parsed | Refusal | None:
     aliases = r.readings.zone_aliases if r.readings else {}
     offsets = r.readings.zone_offsets if r.readings else {}
-    found = read_zone(r.raw, aliases, offsets)
+    lead = r.readings.zone_lead if r.readings else []
+    found = read_zone(r.raw, aliases, offsets, lead)
     if isinstance(found, ZoneChoice):
         examples = "”, “".join(found.cities)
         return _refuse(r, "refusal.zone_ambiguous", text=found.name, examples=examples)
@@ -282,7 +288,7 @@ def _read_choice(r: _Reading) -> Parsed | Refusal:
         return _refuse(r, "refusal.zone", text=r.raw.strip())
     limit = r.readings.open_choices.get(question.id) if r.readings else None
     stripped = " ".join(r.raw.split())
-    if limit is not None and re.search(r"[^\W\d_]", stripped) and len(stripped) <= limit:
+    if limit is not None and _OPEN_ANSWER.fullmatch(stripped) and len(stripped) <= limit:
         return Parsed(stripped)
     return _refuse(
         r, "refusal.choice", text=_clip(r.raw), example=_typed_example(question, r.readings)
@@ -319,7 +325,7 @@ def _hours(r: _Reading) -> float | None:
     m = re.fullmatch(rf"(\d+)(?:{hours}|:)(?:and)?(\d{{1,2}})(?:{mins})?", compact, re.ASCII)
     if m and int(m.group(2)) < 60:
         return int(m.group(1)) + int(m.group(2)) / 60
-    stripped = strip_words(text, [*r.lex.hours, "of sleep", "sleep", "hours sleep"], prefix=False)
+    stripped = strip_words(text, r.lex.hours, prefix=False)
     return amount(stripped, words)
 
 
@@ -350,7 +356,8 @@ def _read_number(r: _Reading) -> Parsed | Refusal:
         value = _scale_value(r, lo, hi)
         refusal_key = "refusal.percent"
     elif kind == "days":
-        value = days_ago(r.text, r.words, r.today)
+        assert r.readings is not None
+        value = days_ago(r.text, r.words, r.today, units=r.readings.day_words, ago=r.readings.ago)
         refusal_key = "refusal.days"
         refusal_values = {"example": _fmt(_example(question, lo, hi))}
     elif kind == "distance":

@@ -16,36 +16,6 @@ from dataclasses import dataclass
 from flows.library.schema import Option, Question, ReadingsFile
 from flows.reading.text import fold
 
-#: Words too common to tell options apart ("of the", "my").
-_FILLER = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "of",
-        "my",
-        "in",
-        "on",
-        "at",
-        "to",
-        "and",
-        "or",
-        "is",
-        "it",
-        "its",
-        "i",
-        "im",
-        "side",
-        "bone",
-        "edge",
-        "part",
-        "area",
-        "s",
-        "think",
-        "probably",
-        "just",
-    }
-)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -61,8 +31,8 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(fold(text).replace("/", " "))
 
 
-def _content_words(text: str) -> list[str]:
-    return [w for w in _words(text) if w not in _FILLER]
+def _content_words(text: str, filler: frozenset[str]) -> list[str]:
+    return [w for w in _words(text) if w not in filler]
 
 
 def read_choice(
@@ -93,13 +63,14 @@ def read_choice(
     starts = [o for o in options if folded and " ".join(_words(o.label)).startswith(folded)]
     if len(starts) == 1 and len(folded) >= 3:
         return starts[0].value
-    return _by_words(options, text)
+    filler = frozenset(readings.filler) if readings is not None else frozenset()
+    return _by_words(options, text, filler)
 
 
-def _by_words(options: list[Option], text: str) -> str | Ambiguous | None:
+def _by_words(options: list[Option], text: str, filler: frozenset[str]) -> str | Ambiguous | None:
     """The one option whose label holds every content word typed (a typed word may be
     the start of a label word: "navic" for "navicular")."""
-    typed = _content_words(text)
+    typed = _content_words(text, filler)
     if not typed or any(len(w) < 3 for w in typed):
         return None
     fits = []

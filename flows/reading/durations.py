@@ -9,25 +9,30 @@ days. ``today`` is always an argument: nothing here reads the clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time
 
 import dateparser
 
-from flows.reading.numbers import Words, amount
-
-_UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "fortnight": 14}
-_AGO = re.compile(r"^(?:about |around |roughly |nearly |almost )?(.+?)\s*(?:ago|back|before)?$")
+from flows.reading.numbers import Words, amount, strip_approx
+from flows.reading.text import strip_words
 
 
 def days_ago(
-    text: str, words: Words, today: date | None, *, languages: tuple[str, ...] = ("en",)
+    text: str,
+    words: Words,
+    today: date | None,
+    *,
+    units: Mapping[str, int],
+    ago: list[str],
+    languages: tuple[str, ...] = ("en",),
 ) -> int | None:
     """Whole days between the day ``text`` names and ``today`` (0 = today), rounded to the
     nearest day; ``None`` when ``text`` names no day or a day after ``today``."""
     bare = amount(text, words)
     if bare is not None:
         return round(bare) if bare >= 0 else None
-    unit_count = _unit_count(text, words)
+    unit_count = _unit_count(text, words, units, ago)
     if unit_count is not None:
         return unit_count
     if today is None:
@@ -49,19 +54,17 @@ def days_ago(
     return days if days >= 0 else None
 
 
-def _unit_count(text: str, words: Words) -> int | None:
+def _unit_count(text: str, words: Words, units: Mapping[str, int], ago: list[str]) -> int | None:
     """ "3 weeks ago", "2 weeks", "a week", "10 days back", "1.5 weeks" without dateparser
     (it has no reading for fractions of a week, and this keeps the common case exact)."""
-    match = _AGO.match(text)
-    if not match:
+    body = strip_approx(strip_words(text, ago, prefix=False), words)
+    if body in units:
+        return units[body]
+    match = re.fullmatch(r"(.+?)\s*([a-z]+)", body)
+    if match is None or match.group(2) not in units:
         return None
-    body = match.group(1).strip()
-    parts = body.rsplit(" ", 1)
-    if len(parts) == 2 and parts[1] in _UNITS:
-        head = {"a": "1", "an": "1", "one": "1"}.get(parts[0], parts[0])
-        count = amount(head, words)
-        if count is not None and count >= 0:
-            return round(count * _UNITS[parts[1]])
-    if body in _UNITS:
-        return _UNITS[body]
-    return None
+    head = match.group(1).strip()
+    count = 1.0 if head in ("a", "an") else amount(head, words)
+    if count is None or count < 0:
+        return None
+    return round(count * units[match.group(2)])

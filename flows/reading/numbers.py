@@ -16,8 +16,6 @@ from flows.library.schema import Lexicon, ReadingsFile
 from flows.reading.text import strip_words
 
 _DIGITS = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)", re.ASCII)
-_TRAILING = ["ish", "-ish", "or so", "give or take", "roughly", "approx", "max", "tops"]
-_LEADING_RANGE = ["between", "from", "somewhere between", "anywhere from"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +24,8 @@ class Words:
 
     numbers: dict[str, float]
     approx: list[str]
+    approx_after: list[str]
+    range_lead: list[str]
     half: list[str]
     separators: list[str]
     fraction: list[str]
@@ -35,11 +35,13 @@ class Words:
     def of(cls, lexicon: Lexicon, readings: ReadingsFile | None) -> Words:
         numbers: dict[str, float] = {k: float(v) for k, v in lexicon.numbers.items()}
         if readings is None:
-            return cls(numbers, list(lexicon.approx), [], [], [], ["%"])
+            return cls(numbers, list(lexicon.approx), [], [], [], [], [], ["%"])
         numbers.update({k: float(v) for k, v in readings.numbers.items()})
         return cls(
             numbers,
             list(lexicon.approx),
+            list(readings.approx_after),
+            list(readings.range_lead),
             list(readings.half),
             list(readings.range_separators),
             list(readings.fraction_words),
@@ -88,7 +90,7 @@ def _with_half(text: str, words: Words) -> float | None:
 def strip_approx(text: str, words: Words) -> str:
     """``text`` without "about", "around", "~" in front or "ish", "or so" behind."""
     text = strip_words(text, words.approx, prefix=True)
-    return strip_words(text, _TRAILING, prefix=False)
+    return strip_words(text, words.approx_after, prefix=False)
 
 
 def amount(text: str, words: Words) -> float | None:
@@ -103,7 +105,7 @@ def amount(text: str, words: Words) -> float | None:
 
 
 def _range(text: str, words: Words) -> float | None:
-    text = strip_words(text, _LEADING_RANGE, prefix=True)
+    text = strip_words(text, words.range_lead, prefix=True)
     for sep in sorted(words.separators, key=len, reverse=True):
         pattern = (
             rf"(.+?)\s*{re.escape(sep)}\s*(.+)" if not sep.isalpha() else rf"(.+?)\s+{sep}\s+(.+)"

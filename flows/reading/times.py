@@ -19,9 +19,6 @@ from flows.library.schema import Lexicon, ReadingsFile, ScheduleRules
 from flows.reading.numbers import Words, strip_approx
 from flows.reading.text import strip_words
 
-_AM_EXTRA = ["a.m.", "a.m", "am", "in the morning", "morning", "a m"]
-_PM_EXTRA = ["p.m.", "p.m", "pm", "in the evening", "evening", "at night", "tonight", "p m"]
-_LEAD = ["at", "by", "from", "around", "about", "approx", "approximately", "say"]
 _CLOCK = re.compile(r"(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*h?", re.ASCII)
 _COMPACT = re.compile(r"(\d{1,2})(\d{2})", re.ASCII)
 
@@ -30,6 +27,7 @@ _COMPACT = re.compile(r"(\d{1,2})(\d{2})", re.ASCII)
 class TimeWords:
     am: list[str]
     pm: list[str]
+    lead: list[str]
     words: dict[str, time]
     half_past: list[str]
     quarter_past: list[str]
@@ -38,13 +36,12 @@ class TimeWords:
 
     @classmethod
     def of(cls, lexicon: Lexicon, readings: ReadingsFile | None) -> TimeWords:
-        am = [*lexicon.am, *_AM_EXTRA]
-        pm = [*lexicon.pm, *_PM_EXTRA]
         if readings is None:
-            return cls(am, pm, {}, [], [], [], [])
+            return cls(list(lexicon.am), list(lexicon.pm), [], {}, [], [], [], [])
         return cls(
-            am,
-            pm,
+            [*lexicon.am, *readings.am],
+            [*lexicon.pm, *readings.pm],
+            list(readings.time_lead),
             {k: time.fromisoformat(v) for k, v in readings.time_words.items()},
             list(readings.half_past),
             list(readings.quarter_past),
@@ -92,7 +89,7 @@ def read_time(
     text = text.replace("’", "'")
     if text in words.words:
         return words.words[text]
-    text = strip_words(text, _LEAD, prefix=True)
+    text = strip_words(text, words.lead, prefix=True)
     text = strip_approx(text, numbers)
     if text in words.words:
         return words.words[text]

@@ -12,7 +12,7 @@ turns those back into "UTC+1" for people.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from flows.reading.text import fold
+from flows.reading.text import fold, strip_words
 
 _SYSTEM = Path("/usr/share/zoneinfo")
 _OFFSET = re.compile(r"(?:utc|gmt|z)?\s*([+-])\s*(\d{1,2})(?:\s*[:.h]?\s*(\d{2}))?", re.ASCII)
@@ -109,7 +109,10 @@ def _offset_zone(text: str, offsets: Mapping[str, str]) -> str | None:
 
 
 def read_zone(
-    text: str, aliases: Mapping[str, str], offsets: Mapping[str, str]
+    text: str,
+    aliases: Mapping[str, str],
+    offsets: Mapping[str, str],
+    lead: Sequence[str] = (),
 ) -> str | ZoneChoice | None:
     """The IANA zone ``text`` names, a :class:`ZoneChoice` when it names a country with
     several zones, or ``None``."""
@@ -120,8 +123,7 @@ def read_zone(
     if offset is not None:
         return offset
     folded = fold(raw)
-    for prefix in ("in ", "i'm in ", "im in ", "i am in ", "near ", "time zone ", "timezone "):
-        folded = folded.removeprefix(prefix)
+    folded = strip_words(folded, [fold(word) for word in lead], prefix=True)
     index = _index()
     zone = aliases.get(folded) or index.names.get(folded)
     if zone is None and "," in folded:
