@@ -25,8 +25,17 @@ class Refusal(Exception):
 def parse_typed(
     library: Library, question: Question, text: str, *, today: date | None = None
 ) -> Value:
-    """Parse ``text`` as an answer to ``question``; :class:`Refusal` when it is not one."""
-    result = parse_answer(question, text, library.questionnaires, library.readings, today=today)
+    """Read ``text`` as an answer to ``question`` with the library's readings.yaml;
+    :class:`Refusal` when it is not one. ``today`` (the athlete's local date) lets a typed
+    date ("2 November") be counted back."""
+    result = parse_answer(
+        question,
+        text,
+        library.questionnaires,
+        library.readings,
+        today=today,
+        language=library.language,
+    )
     if isinstance(result, EngineRefusal):
         raise Refusal(result.text)
     value = result.value

@@ -33,6 +33,7 @@ from bot.storage import (
 )
 from bot.storage.models import Dialogue
 from flows.engine import initial_state
+from flows.library.languages import choose_language
 from flows.library.schema import Question
 from flows.questionnaire.answers import as_time, refusal_message
 from flows.reading.times import check_schedule
@@ -67,6 +68,7 @@ async def on_start(update: Update, context: RemodelContext) -> None:
         assert athlete.id is not None
         if athlete.chat_id != message.chat_id:
             athlete.chat_id = message.chat_id
+        _note_language(services, athlete, user.language_code)
         dialogue = await get_dialogue(session, athlete.id)
         if not athlete.active:
             athlete.active = True
@@ -106,6 +108,18 @@ async def on_start(update: Update, context: RemodelContext) -> None:
         at=at,
         preface="\n\n".join(preface),
     )
+
+
+def _note_language(services: Services, athlete: Athlete, code: str | None) -> None:
+    """Keep what the athlete's Telegram app reports, and the content language chosen from
+    it among those loaded (one today; docs/content-format.md, "Adding a language")."""
+    code = code[:35] if code else None
+    if athlete.language_code != code:
+        athlete.language_code = code
+    default = services.library.language
+    language = choose_language(code, {default}, default)
+    if athlete.language != language:
+        athlete.language = language
 
 
 #: The onboarding questions of the two check-in times (their answers are "HH:MM").

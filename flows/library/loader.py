@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from flows.library.plurals import fill
 from flows.library.schema import (
     FILES,
     ChecklistFile,
@@ -29,6 +30,7 @@ from flows.library.schema import (
     EducationFile,
     Exercise,
     ExercisesFile,
+    Message,
     MessagesFile,
     Modality,
     Model,
@@ -109,7 +111,14 @@ class Library:
         Values are inserted as given: escaping for HTML is the renderer's job (the bot
         escapes; the engine passes plain numbers and names it controls)."""
         messages: MessagesFile = getattr(self, part)
-        return messages.messages[key].text.format(**params)
+        return render_message(messages.messages[key], params, self.language)
+
+
+def render_message(message: Message, params: Mapping[str, object], language: str) -> str:
+    """``message`` formatted with ``params`` (missing ones empty), its count parameters
+    written as their plural phrase for ``language`` (flows.library.plurals)."""
+    values = {p: params.get(p, "") for p in message.params}
+    return message.text.format(**fill(message.plurals, values, language))
 
 
 def _display(root: Path, rel: str) -> str:

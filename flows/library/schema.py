@@ -117,16 +117,39 @@ def _check_text(text: str, params: list[str], limit: int = MESSAGE_LIMIT) -> str
 # --------------------------------------------------------------------------- messages
 
 
+PluralCategory = Literal["zero", "one", "two", "few", "many", "other"]
+
+
 class Message(Model):
-    """One message text: Telegram HTML with `{name}` placeholders listed in `params`."""
+    """One message text: Telegram HTML with `{name}` placeholders listed in `params`.
+
+    `plurals` gives, for a count parameter, its phrase per CLDR plural category
+    (`{one: "{days} day", other: "{days} days"}`; flows.library.plurals): the phrase
+    replaces the parameter, so no text needs "day(s)"."""
 
     text: str
     params: list[str] = Field(default_factory=list)
     source: str | None = None
+    plurals: dict[str, dict[PluralCategory, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _text_ok(self) -> Message:
         _check_text(self.text, self.params)
+        for name, forms in self.plurals.items():
+            if name not in self.params:
+                raise ValueError(f"plurals.{name}: not one of the params")
+            if "other" not in forms:
+                raise ValueError(f"plurals.{name}: the `other` form is required")
+            for category, phrase in forms.items():
+                problems = html_problems(phrase)
+                if problems:
+                    raise ValueError(f"plurals.{name}.{category}: " + "; ".join(problems))
+                extra = placeholders(phrase) - {name}
+                if extra:
+                    raise ValueError(
+                        f"plurals.{name}.{category}: placeholders {sorted(extra)} are not "
+                        f"{{{name}}}"
+                    )
         return self
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from flows.checkin import CHECKIN_FIELDS, SessionResult
 from flows.injury import SITE_ALIASES, Grade, Site
+from flows.library.plurals import categories
 from flows.library.schema import TOPICS, Int, Num
 from flows.phases import MAIN_LINE, Phase
 from flows.profile import PROFILE_TARGETS, Periods, WeightBearing
@@ -143,6 +144,19 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
                     problems.append(
                         f"{where['questionnaires']}: {entry}: option values {sorted(extra)} "
                         f"are not valid for {target}"
+                    )
+
+    # plural phrases: one per plural category of the language (CLDR, through Babel).
+    needed = categories(lang)
+    for part in ("decisions", "safety", "bot", "coach", "readings"):
+        messages = getattr(library, part).messages
+        for key, message in messages.items():
+            for name, forms in message.plurals.items():
+                missing = needed - set(forms)
+                if missing:
+                    problems.append(
+                        f"{root_name}/{lang}/{part}.yaml: {key}: plurals.{name}: no form for "
+                        f"{sorted(missing)} (the plural categories of {lang!r})"
                     )
 
     # readings: synonyms name real options; aliases name real zones; refusals exist.

@@ -5,7 +5,8 @@
 per-type refusals; ``readings`` (``library.readings``, content/<lang>/readings.yaml) adds
 synonyms, units, time words and zone aliases: without it only the lexicon is understood.
 ``today`` (the athlete's local date) lets "2 November" be counted back; relative answers
-("3 weeks ago") need no date. Nothing here reads the clock.
+("3 weeks ago") need no date; ``language`` is the content language. Nothing here reads the
+clock.
 
 Values: scale -> int, yes_no -> bool, choice -> option value (str; a typed time zone at
 the zone question is its IANA name; an open choice keeps the typed text), number -> int or
@@ -66,6 +67,7 @@ class _Reading:
     forms: QuestionnairesFile
     readings: ReadingsFile | None
     today: date | None
+    language: str = "en"
 
     @property
     def lex(self) -> Lexicon:
@@ -414,8 +416,11 @@ def parse_answer(
     readings: ReadingsFile | None = None,
     *,
     today: date | None = None,
+    language: str = "en",
 ) -> Parsed | Refusal:
-    """Read a typed answer to ``question`` leniently; refuse anything else clearly."""
+    """Read a typed answer to ``question`` leniently; refuse anything else clearly.
+
+    ``language`` is the content language (dateparser reads dates in it)."""
     if question.type is QuestionType.TEXT:
         text = raw_text.strip().lower()
     else:
@@ -425,7 +430,7 @@ def parse_answer(
             r = _Reading(question, raw_text, "", forms, readings, today)
             example = _typed_example(question, readings) or "7"
             return _refuse(r, "refusal.unicode_digits", example=example)
-    r = _Reading(question, raw_text, text, forms, readings, today)
+    r = _Reading(question, raw_text, text, forms, readings, today, language)
     if question.optional and text in forms.lexicon.skip:
         return Parsed(None)
     reader = READERS.get(question.type)

@@ -186,3 +186,14 @@ async def test_odd_digits_and_markup_are_refused_politely(harness: Harness) -> N
     await _refused(eve, "plain digits", "“14”")
     await eve.send("٥")  # an Arabic-Indic five
     await eve.expect("weight on the leg")
+
+
+async def test_start_stores_the_telegram_language_code(harness: Harness) -> None:
+    user = await harness.sandbox.create_user("Ana", language_code="pt-BR")
+    ana = harness.sandbox.chat(user.id)
+    harness.chats.append(ana)
+    await ana.send("/start")
+    await ana.expect("I am Remodel")
+    athlete = await _athlete(harness, ana.user_id)
+    assert athlete.language_code == "pt-BR"
+    assert athlete.language == "en"  # the only content language loaded today
