@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -202,6 +202,19 @@ class SendingSettings(_Section):
     concurrency: int = Field(default=32, ge=1, le=1000)
 
 
+class RenderSettings(_Section):
+    """``[render]``: where charts and PDF reports are drawn (never on the event loop).
+
+    ``kind = "process"`` (the default) keeps rendering out of the bot's interpreter, so
+    other athletes' answers keep their latency while a chart renders; ``"thread"`` avoids
+    a worker process (tests, tiny deployments). ``workers`` render at once, ``queue`` more
+    may wait."""
+
+    kind: Literal["process", "thread"] = "process"
+    workers: int = Field(default=1, ge=1, le=16)
+    queue: int = Field(default=8, ge=0, le=1000)
+
+
 class ContentSettings(_Section):
     """``[content]``: where texts and protocol data are read from."""
 
@@ -236,6 +249,7 @@ class Settings(_Section):
     webhook: WebhookSettings = WebhookSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     sending: SendingSettings = SendingSettings()
+    render: RenderSettings = RenderSettings()
     content: ContentSettings = ContentSettings()
     logging: LoggingSettings = LoggingSettings()
     source: Path | None = Field(default=None, exclude=True)
