@@ -5,10 +5,10 @@ sense together."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from bot.storage import Athlete, get_athlete_by_telegram_id
+from bot.storage import Athlete, get_athlete_by_telegram_id, list_checkins
 
 if TYPE_CHECKING:
     from conversation_fixtures import ChatDriver, Harness
@@ -197,3 +197,31 @@ async def test_start_stores_the_telegram_language_code(harness: Harness) -> None
     athlete = await _athlete(harness, ana.user_id)
     assert athlete.language_code == "pt-BR"
     assert athlete.language == "en"  # the only content language loaded today
+
+
+async def test_weekly_confidence_reads_fractions_against_its_0_to_100_scale(
+    harness: Harness,
+) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(datetime(2026, 3, 8, 12, 0, tzinfo=UTC))  # Sunday: weekly readiness
+    await harness.tick()
+    question = (await harness.drain(ann, 0.5))[-1]
+    echoes: list[str] = []
+    for typed in ["8/10", "80 percent", "4 out of 5", "eighty", "7/10", "70%"]:
+        await ann.send(typed)
+        following = await harness.drain(ann, 0.3)
+        echoes.append((await ann.message(question.message_id)).text)  # type: ignore[union-attr]
+        question = following[-1]
+    assert sum("→ 80%" in e for e in echoes) == 4, echoes  # 8/10 was once stored as 8%
+    assert sum("→ 70%" in e for e in echoes) == 2, echoes
+    await ann.press("No")
+    await harness.drain(ann, 0.5)
+    async with harness.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, ann.user_id)
+        assert athlete is not None
+        assert athlete.id is not None
+        rows = await list_checkins(session, athlete.id)
+    weekly = next(r for r in rows if r.slot == "weekly")
+    assert weekly.answers is not None
+    # Six 0-100 ratings / 10: (4 x 80 + 2 x 70) / 10.
+    assert weekly.answers["readiness"] == 46
