@@ -15,6 +15,7 @@ from bot.handlers.settings import _begin, _onboarded
 from bot.rendering.texts import Texts
 from bot.storage import Athlete, DialogueKind, clear_dialogue, record_clearance
 from bot.storage.models import Dialogue
+from flows.library import formats
 from flows.library.schema import Option, Question, Questionnaire, QuestionType
 from flows.profile import ClearanceKind
 
@@ -78,7 +79,7 @@ async def complete(
     return [
         texts.render(
             "clearance.done",
-            date=on_date.isoformat(),
+            date=formats.day(texts.language, on_date),
             scope=texts.raw(f"clearance.kind.{kind.value}"),
         )
     ]

@@ -28,7 +28,7 @@ CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 
 @cache
-def _locale(language: str) -> Locale:
+def locale_of(language: str) -> Locale:
     try:
         return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -37,17 +37,17 @@ def _locale(language: str) -> Locale:
 
 def categories(language: str) -> frozenset[str]:
     """The plural categories ``language`` distinguishes (always including ``other``)."""
-    return frozenset(_locale(language).plural_form.tags) | {"other"}
+    return frozenset(locale_of(language).plural_form.tags) | {"other"}
 
 
 def category(language: str, count: float) -> str:
     """The CLDR plural category of ``count`` in ``language`` ("one", "few", "other"...)."""
-    return str(_locale(language).plural_form(count))
+    return str(locale_of(language).plural_form(count))
 
 
 def number(language: str, value: float) -> str:
     """``value`` written the locale's way (decimal separator, grouping)."""
-    return str(format_decimal(value, locale=_locale(language)))
+    return str(format_decimal(value, locale=locale_of(language)))
 
 
 def _as_count(value: object) -> float | None:

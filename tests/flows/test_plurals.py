@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
+from flows.library import formats
 from flows.library.languages import choose_language
 from flows.library.loader import Library, render_message
 from flows.library.plurals import categories, category, fill, number
@@ -92,3 +94,13 @@ def test_content_language_from_the_telegram_code(
     code: str | None, available: set[str], chosen: str
 ) -> None:
     assert choose_language(code, available, "en") == chosen
+
+
+def test_days_and_times_are_written_in_the_language() -> None:
+    from datetime import UTC, datetime
+
+    assert formats.day("en", date(2026, 3, 1)) == "Mar 1, 2026"
+    assert formats.day("de", date(2026, 3, 1)) == "01.03.2026"
+    tuesday = datetime(2026, 3, 3, 19, 30, tzinfo=UTC)
+    assert formats.weekday_time("en", tuesday) == "Tue 19:30"
+    assert formats.weekday_time("de", tuesday) == "Di. 19:30"
