@@ -520,6 +520,8 @@ class ReadingsFile(Model):
     no_extra: list[str]
     #: Hedged answers that mean "some": yes at a yes/no question (any symptom is a yes).
     hedges: list[str]
+    #: Questions that need a plain yes or no (consent): a hedge there is asked again.
+    explicit_questions: list[str]
     #: "Does not apply": no at a required yes/no, 0 at a symptom scale.
     not_applicable: list[str]
     #: Words after a leading yes/no that take it back ("no, but it aches"): asked again.

@@ -263,6 +263,15 @@ def _readings_problems(library: Library, file: str) -> list[str]:
                     problems.append(
                         f"{file}: {table_name}.{qid}.{key}: {sorted(unknown)} are not options"
                     )
+    ids = {q.id for form in library.questionnaires.questionnaires.values() for q in form.questions}
+    for table_name, qids in (
+        ("explicit_questions", readings.explicit_questions),
+        ("quality_scales", readings.quality_scales),
+        ("pm_questions", readings.pm_questions),
+        ("open_choices", list(readings.open_choices)),
+    ):
+        for qid in sorted(set(qids) - ids):
+            problems.append(f"{file}: {table_name}: no question has the id {qid!r}")
     zones = available_timezones()
     for name, zone in {**readings.zone_aliases, **readings.zone_offsets}.items():
         if zone not in zones:

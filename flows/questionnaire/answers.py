@@ -167,7 +167,8 @@ def _read_yes_no(r: _Reading) -> Parsed | Refusal:
         return Parsed(True)
     if text in no or r.not_applicable:
         return Parsed(False)
-    if text in hedges:
+    explicit = r.readings is not None and r.question.id in r.readings.explicit_questions
+    if text in hedges and not explicit:
         return Parsed(True)  # any amount of a symptom is a yes: the safe reading
     # "no, slept fine", "yes a bit", "nope - all good": the first word decides, unless
     # the rest takes it back ("no, but it aches").

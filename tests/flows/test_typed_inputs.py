@@ -212,6 +212,9 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (ON, "consent", "Sure!", True),
     (ON, "consent", "of course", True),
     (ON, "consent", "no thanks", False),
+    (ON, "consent", "kind of", REFUSED),  # consent is a plain yes or no
+    (ON, "reds_opt_in", "a little", REFUSED),
+    (ON, "reds_restriction", "a little", True),  # a screening question: any is a yes
     (M, "night_pain", "no", False),
     (M, "night_pain", "No, slept fine", False),
     (M, "night_pain", "no slept fine", False),
