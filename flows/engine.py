@@ -45,6 +45,9 @@ from flows.state import HoldReason, RehabState
 #: How many days of history the engine looks at (the longest window among the rules).
 HISTORY_DAYS = 42
 
+#: Unmet gates that are about confidence, not the bone (FACTS §5).
+READINESS_REASONS = frozenset({Reason.READINESS_LOW, Reason.READINESS_MISSING, Reason.FEAR_GATE})
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -486,6 +489,12 @@ def _advance_or_repeat(
     if unmet:
         for reason, params in unmet:
             b.reason(reason, **params)
+        if all(reason in READINESS_REASONS for reason, _ in unmet):
+            # The bone is ready; confidence is what holds the athlete. Say so, and offer
+            # what helps: the fear lessons, a graded-exposure task, a re-answer.
+            b.reason(Reason.READINESS_HOLDS)
+            b.extra_text.append(library.text("safety", "support.readiness"))
+            b.event(EventKind.SUPPORT_OFFERED, readiness=True)
         return b.build(state, Action.REPEAT, checklist=checklist)
     nxt = PHASE_MACHINE.fire(phase, "advance")
     if nxt in IMPACT_PHASES and profile.needs_impact_clearance:
