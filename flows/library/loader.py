@@ -114,11 +114,15 @@ class Library:
         return render_message(messages.messages[key], params, self.language)
 
 
-def render_message(message: Message, params: Mapping[str, object], language: str) -> str:
+def render_message(
+    message: Message, params: Mapping[str, object], language: str, *, text: str | None = None
+) -> str:
     """``message`` formatted with ``params`` (missing ones empty), its count parameters
-    written as their plural phrase for ``language`` (flows.library.plurals)."""
+    written as their plural phrase for ``language`` (flows.library.plurals). ``text``: one
+    of the message's wordings (``message.choices``) instead of its first."""
     values = {p: params.get(p, "") for p in message.params}
-    return message.text.format(**fill(message.plurals, values, language))
+    template = message.text if text is None else text
+    return template.format(**fill(message.plurals, values, language))
 
 
 def _display(root: Path, rel: str) -> str:
