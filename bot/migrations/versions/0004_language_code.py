@@ -4,8 +4,8 @@
 is what Telegram reports, kept so a language added to content/ can be chosen for the
 athletes who already use it (docs/content-format.md, "Adding a language").
 
-Revision ID: 0003_language_code
-Revises: 0002_coach_posts
+Revision ID: 0004_language_code
+Revises: 0003_checkin_cadence
 Create Date: 2026-11-27
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_language_code"
-down_revision: str | None = "0002_coach_posts"
+revision: str = "0004_language_code"
+down_revision: str | None = "0003_checkin_cadence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
