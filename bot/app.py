@@ -36,6 +36,8 @@ source of truth.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
@@ -58,6 +60,8 @@ from bot.storage import GroupCommit, Store, set_keyboard_messages
 from flows.library import Library
 
 __all__ = ["build_application", "on_startup", "services_of"]
+
+log = logging.getLogger(__name__)
 
 #: Updates processed at once (different users; one user's updates wait for each other).
 MAX_CONCURRENT_UPDATES = 256
@@ -155,3 +159,11 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     )
     if services.run_ticker and services.ticker is not None and application.job_queue is not None:
         services.ticker.install(application.job_queue)
+    # Start the render worker in the background (the first chart should not wait for it).
+    warming = services.render.warm_up()
+    warming.add_done_callback(_log_warm_up)
+
+
+def _log_warm_up(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("the render worker did not start: %s", future.exception())

@@ -92,7 +92,7 @@ async def test_edit_message_media(bot: Bot, ann: SandboxUser, driver: SandboxDri
     assert shown.labels == ["Go"]
     assert shown.text == "second"
     # The same picture and caption again: not modified.
-    with pytest.raises(BadRequest, match="(?i)not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
         await bot.edit_message_media(
             InputMediaPhoto(edited.photo[-1].file_id, caption="<b>second</b>", parse_mode="HTML"),
             chat_id=ann.id,
@@ -101,16 +101,16 @@ async def test_edit_message_media(bot: Bot, ann: SandboxUser, driver: SandboxDri
         )
     # A text message has no media to replace; a photo cannot become a document.
     text = await bot.send_message(ann.id, "words")
-    with pytest.raises(BadRequest, match="(?i)no media in the message"):
+    with pytest.raises(BadRequest, match=r"(?i)no media in the message"):
         await bot.edit_message_media(
             InputMediaPhoto(tiny_png()), chat_id=ann.id, message_id=text.message_id
         )
-    with pytest.raises(BadRequest, match="(?i)type of file mismatch"):
+    with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
         await bot.edit_message_media(
             InputMediaDocument(b"abc", filename="a.txt"), chat_id=ann.id, message_id=sent.message_id
         )
     # Not an image at all.
-    with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
         await bot.edit_message_media(
             InputMediaPhoto(b"not an image"), chat_id=ann.id, message_id=sent.message_id
         )
