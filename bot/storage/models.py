@@ -135,6 +135,9 @@ class Athlete(_Base, table=True):
     chat_id: int = Field(sa_type=sa.BigInteger)
     first_name: str = Field(default="", sa_type=sa.String(128))
     language: str = Field(default="en", sa_type=sa.String(16))
+    #: What the athlete's Telegram client reports (BCP 47, e.g. "pt-BR"); ``language`` is
+    #: the content language chosen from it (flows.library.languages).
+    language_code: str | None = Field(default=None, sa_type=sa.String(35))
     time_zone: str = Field(default="UTC", sa_type=sa.String(64))
     morning_time: time = Field(default=time(7, 0), sa_type=sa.Time)
     evening_time: time = Field(default=time(20, 0), sa_type=sa.Time)
@@ -330,6 +333,9 @@ class CoachPostStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: Not sent on its own: folded into the group's daily status of the same day (a silent
+    #: athlete gives a coach one post a day, not an alert and then a status).
+    MERGED = "merged"
 
 
 class CoachPost(_Base, table=True):
