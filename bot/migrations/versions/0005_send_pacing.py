@@ -1,7 +1,7 @@
 """Shared send pacing: the flood buckets of all workers in one table (PostgreSQL).
 
-Revision ID: 0004_send_pacing
-Revises: 0003_checkin_cadence
+Revision ID: 0005_send_pacing
+Revises: 0004_language_code
 Create Date: 2026-11-27
 
 ``send_pacing`` holds one GCRA "theoretical arrival time" per key (0 = the bot's global
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_send_pacing"
-down_revision: str | None = "0003_checkin_cadence"
+revision: str = "0005_send_pacing"
+down_revision: str | None = "0004_language_code"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
