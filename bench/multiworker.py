@@ -44,7 +44,6 @@ from _common import (
     autopilot,
     cpu_note,
     percentile,
-    perform,
     quiet_logs,
     sandbox_process,
 )
@@ -165,10 +164,31 @@ async def checks(store: Any, days: int, athletes: int) -> dict[str, int]:
     }
 
 
+#: Benign answers by button token, in order of preference (no / 0 / skip / the first).
+PREFERRED = ("n", "0", "skip")
+
+
+def benign(message: Any) -> str | None:
+    """The callback data of a benign answer on ``message`` (``None``: no answer buttons)."""
+    from _common import answer_tokens
+
+    offered = {
+        parsed[1]: button.callback_data
+        for row in message.buttons
+        for button in row
+        if (parsed := answer_tokens(button.callback_data or "")) is not None
+    }
+    for token in PREFERRED:
+        if token in offered:
+            return str(offered[token])
+    return str(next(iter(offered.values()))) if offered else None
+
+
 async def answer_checkin(
-    chat: LeanChat, steps: list[Any], result: Result, *, think: tuple[float, float] | None
+    chat: LeanChat, result: Result, *, think: tuple[float, float] | None
 ) -> int:
-    """Answer the check-in on screen with double taps; returns bot messages seen."""
+    """Answer the check-in on screen with double taps, whatever its questions; returns the
+    bot messages seen. A question without answer buttons gets a typed "1"."""
     message = await chat.next_message(REPLY_TIMEOUT)
     seen = 1
     for _ in range(5):  # an intro line may come before the question
@@ -176,23 +196,31 @@ async def answer_checkin(
             break
         message = await chat.next_message(REPLY_TIMEOUT)
         seen += 1
-    for step in steps:
+    for _ in range(30):
+        data = benign(message)
         if think is not None:
             await asyncio.sleep(random.uniform(*think))
         started = time.perf_counter()
-        await perform(chat, message, step.action)
-        if step.action.token is not None:
-            # The double tap: the same button again at once, before any reply (one connection
-            # per simulated user, so one request after the other, microseconds apart).
-            await perform(chat, message, step.action)
-        replies = [await chat.next_message(REPLY_TIMEOUT)]
+        if data is None:
+            await chat.send("1")
+        else:
+            await chat.press_data(message.message_id, data)
+            # The double tap: the same button again at once, before any reply (one
+            # connection per simulated user, so one request after the other).
+            await chat.press_data(message.message_id, data)
+        reply = await chat.next_message(REPLY_TIMEOUT)
         result.latencies.append(time.perf_counter() - started)
         result.answers += 1
-        while len(replies) < step.replies:
-            replies.append(await chat.next_message(REPLY_TIMEOUT))
-        seen += len(replies)
-        with_buttons = [m for m in replies if m.buttons]
-        message = with_buttons[-1] if with_buttons else replies[-1]
+        seen += 1
+        # What follows the answer: the next question (buttons), or the outcome (several
+        # messages without answer buttons, then quiet).
+        while benign(reply) is None:
+            try:
+                reply = await chat.next_message(1.0)
+                seen += 1
+            except AssertionError:
+                return seen
+        message = reply
     return seen
 
 
@@ -227,11 +255,6 @@ async def run(
                     assert row is not None
                     assert row.id is not None
                     template_id = row.id
-                # Calibrate the evening questionnaire on the template (day -1).
-                await schedule_day(store, -1)
-                steps, _ = await autopilot(
-                    chat, store, forms, template.id, await chat.next_message(60)
-                )
                 ids = [(await driver.create_user(f"A{i}")).id for i in range(athletes)]
                 await clone_athletes(store, template_id, ids)
                 chats = {uid: LeanChat(sandbox.url, uid) for uid in ids}
@@ -258,7 +281,7 @@ async def run(
                 started = time.perf_counter()
 
                 async def one(chat: LeanChat) -> int:
-                    seen = await answer_checkin(chat, steps, result, think=think)
+                    seen = await answer_checkin(chat, result, think=think)
                     await chat.send("/today")
                     await chat.next_message(REPLY_TIMEOUT)
                     return seen + 1

@@ -145,7 +145,8 @@ async def test_two_workers_share_one_send_budget(pg: Workers) -> None:
     async with engine.begin() as connection:
         await connection.execute(sa.text("UPDATE send_pacing SET tat = 0 WHERE key = 0"))
     chat = [await workers[0]._reserve(7, hold_key(7)) for _ in range(4)]
-    assert [d is not None and d < 0 for d in chat] == [False, False, False, True]
+    # Burst 3 with one token kept back for timing jitter: two at once, then the chat waits.
+    assert [d is not None and d < 0 for d in chat] == [False, False, True, True]
     async with engine.connect() as connection:
         after, now = (
             await connection.execute(
@@ -155,7 +156,7 @@ async def test_two_workers_share_one_send_budget(pg: Workers) -> None:
                 )
             )
         ).one()
-    assert after <= float(now) + 3 * 0.1, "three slots taken, the refused one took nothing"
+    assert after <= float(now) + 2 * 0.1, "two slots taken, the refused ones took nothing"
     assert sum(w.reservations for w in workers) == 44
     assert sum(w.fallbacks for w in workers) == 0
 
@@ -172,7 +173,7 @@ async def test_a_flood_hold_reaches_the_other_worker(pg: Workers) -> None:
     assert call is not None
     assert call < -25, "edits to a held chat wait too"
     # An edit to a chat that merely used its message burst is not held back.
-    for _ in range(3):
+    for _ in range(2):
         assert (await b._reserve(43, hold_key(43)) or 0) >= 0
     assert (await b._reserve(43, hold_key(43)) or 0) < 0, "the chat's message budget is used"
     edit = await b._reserve(0, hold_key(43))
