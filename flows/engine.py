@@ -255,7 +255,11 @@ def decide(
         b.event(EventKind.CAUTION, phase=phase.value, stage=state.stage)
         return b.build(eased, Action.REPEAT)
 
-    # 4. advancement.
+    # 4. advancement; not on the eased days after a caution day (FACTS §4.2: progress only
+    # after 24 h free of symptoms).
+    if state.eased_until is not None and today <= state.eased_until:
+        b.reason(Reason.EASED_DAY)
+        return b.build(state, Action.REPEAT)
     if state.last_advance == today or phase is Phase.MAINTENANCE:
         if phase is Phase.MAINTENANCE:
             b.reason(Reason.MAINTAINING)

@@ -70,6 +70,22 @@ def test_mild_pain_on_one_day_is_a_caution_day_not_a_hold(
         assert plan.eased is eased
 
 
+def test_no_progression_on_the_eased_day_after_a_caution_day(library: Library) -> None:
+    state = replace(at(Phase.WALK_STRENGTH, 3, entered=30), eased_until=DAY0)
+    d = decide(library, make_profile(), state, DONE, days_before(10), DAY0)
+    assert d.action is Action.REPEAT
+    assert Reason.EASED_DAY in d.reasons
+    after = decide(
+        library,
+        make_profile(),
+        state,
+        DONE,
+        days_before(10, today=DAY0 + timedelta(days=1)),
+        DAY0 + timedelta(days=1),
+    )
+    assert Reason.EASED_DAY not in after.reasons
+
+
 def test_caution_sign_on_the_next_day_too_is_a_red_flag(library: Library) -> None:
     yesterday = [DayRecord(DAY0 - timedelta(days=1), replace(DONE, pain_walking=1))]
     d = decide(
