@@ -280,6 +280,7 @@ def _hold(state: RehabState, reason: HoldReason, today: date) -> RehabState:
         held_from=state.active_phase,
         paused_since=None,
         paused_from=None,
+        hold_noted=today,  # the hold's own message is today's word on it
     )
 
 
@@ -352,8 +353,10 @@ def _hold_or_release(
         if resumes:
             target = restart_phase(held_from, resumes[-1].resume_phase)
             stage = state.stage if target is held_from else 1
-        else:
+        elif state.hold_noted != today:
+            # The summary once a day; the day's other check-ins get the headline only.
             b.reason(Reason.AWAITING_REVIEW, days=(today - since).days + 1)
+            state = replace(state, hold_noted=today)
     if target is None:
         return b.build(state, Action.HOLD)
     new_phase = PHASE_MACHINE.fire(Phase.HOLD, f"release_to_{target.value}")

@@ -53,6 +53,8 @@ class RehabState:
     hold_flags: tuple[str, ...] = ()
     #: A caution day eases the session up to and including this day (flows.plan).
     eased_until: date | None = None
+    #: The last day a hold's summary was given (one a day; later check-ins stay short).
+    hold_noted: date | None = None
 
     @property
     def active_phase(self) -> Phase:
@@ -85,6 +87,7 @@ class RehabState:
             held_since=None,
             held_from=None,
             hold_flags=(),
+            hold_noted=None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +109,7 @@ class RehabState:
             "last_advance": d(self.last_advance),
             "hold_flags": list(self.hold_flags),
             "eased_until": d(self.eased_until),
+            "hold_noted": d(self.hold_noted),
         }
 
     @classmethod
@@ -131,4 +135,5 @@ class RehabState:
             last_advance=d(data.get("last_advance")),
             hold_flags=tuple(str(f) for f in data.get("hold_flags") or ()),
             eased_until=d(data.get("eased_until")),
+            hold_noted=d(data.get("hold_noted")),
         )

@@ -265,9 +265,20 @@ async def test_red_flag_hold_says_how_to_get_out_once(harness: Harness) -> None:
     first = await ann.next_message()
     replies = await _answer(ann, first)
     joined = "\n".join(m.text for m in replies)
-    assert "Still on hold (day 1)" in joined
+    assert "Your plan is on hold for now" in joined
+    assert "Still on hold" not in joined  # the summary is for the next days, once a day
     assert "Ask them:" not in joined
     assert "contact your clinician" not in joined
+    # Next morning: the short summary, with the way out, once.
+    harness.clock.set(MORNING + timedelta(days=1))
+    await harness.tick()
+    await ann.expect("Good morning")
+    first = await ann.next_message()
+    replies = await _answer(ann, first)
+    joined = "\n".join(m.text for m in replies)
+    assert "Still on hold (day 2)" in joined
+    assert "/clearance" in joined
+    assert "Ask them:" not in joined
     # Protect's gentle work is still there, and /pause works on hold.
     await ann.send("/today")
     today = await ann.expect("Today: On hold")

@@ -116,12 +116,19 @@ def test_red_flag_message_is_full_once_then_brief(library: Library) -> None:
     assert first.escalation == full
     assert "/clearance" in full
     assert first.new_state.hold_flags == ("night_pain",)
-    # The next check-ins on hold carry a short summary, no escalation.
+    # The same day's next check-in: the headline only; the next day: a short summary.
     quiet = decide(library, make_profile(), first.new_state, CLEAN, [], DAY0)
     assert quiet.escalation is None
     assert quiet.action is Action.HOLD
-    assert "/clearance" in quiet.explanation
-    assert len(quiet.explanation) < len(full)
+    assert quiet.explanation == library.decisions.messages["action.hold"].text
+    tomorrow = decide(library, make_profile(), quiet.new_state, CLEAN, [], DAY0 + timedelta(days=1))
+    assert tomorrow.escalation is None
+    assert Reason.AWAITING_REVIEW in tomorrow.reasons
+    assert "Still on hold (day 2)" in tomorrow.explanation
+    assert "/clearance" in tomorrow.explanation
+    assert len(tomorrow.explanation) < len(full)
+    later = decide(library, make_profile(), tomorrow.new_state, CLEAN, [], DAY0 + timedelta(days=1))
+    assert Reason.AWAITING_REVIEW not in later.reasons
     # The same flag again: a brief reminder; a new flag: the full text again.
     again = decide(library, make_profile(), first.new_state, night, [], DAY0 + timedelta(days=1))
     assert again.escalation == library.text("safety", "escalation.red_flag_again")
