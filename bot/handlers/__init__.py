@@ -21,12 +21,16 @@ from bot.handlers import (
     answers,
     checkin,
     clearance,
+    clinician,
     coach,
     commands,
+    erasure,
     errors,
+    export,
     learn,
     menus,
     onboarding,
+    privacy,
     settings,
 )
 
@@ -42,10 +46,18 @@ COMMANDS: dict[str, Any] = {
     "settings": settings.on_settings,
     "clearance": clearance.on_clearance,
     "coach": coach.on_coach,
+    "clinician": clinician.on_clinician,
+    "athletes": clinician.on_athletes,
+    "privacy": privacy.on_privacy,
+    "export": export.on_export,
+    "delete": erasure.on_delete,
     "help": commands.on_help,
     "support": commands.on_support,
     "stop": commands.on_stop,
 }
+
+#: The handler group of :func:`bot.handlers.privacy.guard` (runs before group 0).
+GUARD_GROUP = -1
 
 #: The commands of the menu (setMyCommands), in menu order; descriptions: bot.yaml commands.*
 MENU = (
@@ -59,7 +71,11 @@ MENU = (
     "settings",
     "clearance",
     "coach",
+    "clinician",
     "help",
+    "privacy",
+    "export",
+    "delete",
     "stop",
 )
 
@@ -69,6 +85,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     # New messages only: an edited message must not count as a second answer.
     new = filters.UpdateType.MESSAGE
+    # Before everything else: an athlete who withdrew consent reaches only the rights
+    # commands (answer presses need no check: withdrawing ended the dialogue).
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND & private, privacy.guard), group=GUARD_GROUP
+    )
+    application.add_handler(
+        CallbackQueryHandler(privacy.guard, pattern=r"^(?!v1:a:)"), group=GUARD_GROUP
+    )
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(

@@ -1,12 +1,12 @@
-"""Presses on menu buttons (``v1:<kind>:<arg>``): /learn topics, /settings fields, /coach
-share levels, /stop."""
+"""Presses on menu buttons (``v1:<kind>:<arg>...``): /learn topics, /settings fields, /coach
+share levels, /stop, /privacy, /delete, /clinician and the clinician's own buttons."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import RemodelContext
-from bot.handlers import coach, commands, learn, settings
+from bot.handlers import clinician, coach, commands, erasure, learn, privacy, settings
 from bot.handlers.common import toast
 from bot.rendering import callbacks
 
@@ -33,5 +33,13 @@ async def on_menu(update: Update, context: RemodelContext) -> None:
         await coach.on_share_level(update, context, arg)
     elif data.kind == settings.FIELD and arg:
         await settings.on_field(update, context, arg)
+    elif data.kind == privacy.PRIVACY and arg:
+        await privacy.on_privacy_press(update, context, arg)
+    elif data.kind == erasure.DELETE and data.args:
+        await erasure.on_delete_press(update, context, data.args)
+    elif data.kind == clinician.ATHLETE and data.args:
+        await clinician.on_athlete_press(update, context, data.args)
+    elif data.kind == clinician.CLINICIAN and data.args:
+        await clinician.on_clinician_press(update, context, data.args)
     else:
         await toast(query, texts.raw("error.stale_button"))
