@@ -41,6 +41,7 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.charts.pool import RenderPool
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import BotData, RemodelContext, Services
@@ -96,6 +97,11 @@ def build_application(
         locks=locks,
         pacer=FloodPacer(settings.sending),
         keyboard_marks=GroupCommit(store, set_keyboard_messages),
+        render=RenderPool(
+            kind=settings.render.kind,
+            workers=settings.render.workers,
+            queue=settings.render.queue,
+        ),
         run_ticker=run_ticker,
     )
     builder = (
@@ -105,6 +111,7 @@ def build_application(
         .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
         .concurrent_updates(PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES))
         .post_init(on_startup)
+        .post_shutdown(on_shutdown)
     )
     if base_file_url is not None:
         builder = builder.base_file_url(base_file_url)
@@ -128,6 +135,11 @@ def build_application(
     )
     register(application)
     return application
+
+
+async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop the render workers."""
+    services_of(application).render.shutdown()
 
 
 async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

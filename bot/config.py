@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -211,6 +211,19 @@ class PrivacySettings(_Section):
     delete_confirm_minutes: int = Field(default=10, ge=1, le=1440)
 
 
+class RenderSettings(_Section):
+    """``[render]``: where charts and PDF reports are drawn (never on the event loop).
+
+    ``kind = "process"`` (the default) keeps rendering out of the bot's interpreter, so
+    other athletes' answers keep their latency while a chart renders; ``"thread"`` avoids
+    a worker process (tests, tiny deployments). ``workers`` render at once, ``queue`` more
+    may wait."""
+
+    kind: Literal["process", "thread"] = "process"
+    workers: int = Field(default=1, ge=1, le=16)
+    queue: int = Field(default=8, ge=0, le=1000)
+
+
 class ContentSettings(_Section):
     """``[content]``: where texts and protocol data are read from."""
 
@@ -246,6 +259,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     sending: SendingSettings = SendingSettings()
     privacy: PrivacySettings = PrivacySettings()
+    render: RenderSettings = RenderSettings()
     content: ContentSettings = ContentSettings()
     logging: LoggingSettings = LoggingSettings()
     source: Path | None = Field(default=None, exclude=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.charts.pool import RenderPool
 from bot.clock import Clock
 from bot.config import Settings
 from bot.rendering.texts import Texts
@@ -40,6 +41,8 @@ class Services:
     pacer: FloodPacer
     #: Which message shows each question on screen, written in shared transactions.
     keyboard_marks: GroupCommit[KeyboardMark]
+    #: Where charts and reports render (off the event loop).
+    render: RenderPool
     ticker: Ticker | None = None
     run_ticker: bool = True
 

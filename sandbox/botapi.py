@@ -117,6 +117,7 @@ class BotApi:
             "sendMessage": self.send_message,
             "editMessageText": self.edit_message_text,
             "editMessageReplyMarkup": self.edit_message_reply_markup,
+            "editMessageMedia": self.edit_message_media,
             "deleteMessage": self.delete_message,
             "answerCallbackQuery": self.answer_callback_query,
             "sendPhoto": self.send_photo,
@@ -467,6 +468,54 @@ class BotApi:
         if markup == message.reply_markup:
             raise bad_request(NOT_MODIFIED)
         message.reply_markup = markup
+        message.edit_date = self.store.now()
+        chat.notify()
+        return self.store.message_api(message)
+
+    async def edit_message_media(self, params: dict[str, Any]) -> Any:
+        """Replace a photo or document (and its caption); as in Telegram, a photo stays a
+        photo or becomes another photo, a document another document."""
+        chat, message = self._editable(params)
+        media = params["media"]
+        kind = media.get("type")
+        if kind not in ("photo", "document"):
+            raise bad_request("can't parse InputMedia JSON object")
+        if message.photo is None and message.document is None:
+            raise bad_request("there is no media in the message to edit")
+        current = "photo" if message.photo is not None else "document"
+        if kind != current:
+            raise bad_request(f"type of file mismatch: can't use {kind} as {current}")
+        if "media" not in media or media["media"] in (None, ""):
+            raise bad_request("media is empty")
+        source = media.get("caption")
+        caption: str | None = None
+        entities: list[dict[str, Any]] = []
+        if source:
+            caption, entities = self._parse(
+                source, media.get("parse_mode"), media.get("caption_entities")
+            )
+            if len(caption) > MAX_CAPTION:
+                raise bad_request("message caption is too long")
+        markup = self._markup(params.get("reply_markup"))
+        rec = self._file(media["media"], kind)
+        old = message.photo if kind == "photo" else message.document
+        unchanged = (caption, entities, markup) == (
+            message.caption,
+            message.caption_entities,
+            message.reply_markup,
+        )
+        if unchanged and old is not None and old.file_unique_id == rec.file_unique_id:
+            raise bad_request(NOT_MODIFIED)
+        if kind == "photo":
+            message.photo = rec
+        else:
+            message.document = rec
+        message.caption, message.caption_entities, message.reply_markup = (
+            caption,
+            entities,
+            markup,
+        )
+        message.source, message.parse_mode = source, media.get("parse_mode")
         message.edit_date = self.store.now()
         chat.notify()
         return self.store.message_api(message)

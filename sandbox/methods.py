@@ -119,6 +119,16 @@ METHODS: dict[str, MethodSpec] = {
         Param("inline_message_id", ("String",)),
         Param("reply_markup", ("InlineKeyboardMarkup",)),
     ),
+    "editMessageMedia": _m(
+        "editMessageMedia",
+        ("Message", "Boolean"),
+        Param("business_connection_id", ("String",)),
+        Param("chat_id", _CHAT_ID),
+        Param("message_id", ("Integer",)),
+        Param("inline_message_id", ("String",)),
+        Param("media", ("InputMedia",), True),
+        Param("reply_markup", ("InlineKeyboardMarkup",)),
+    ),
     "deleteMessage": _m(
         "deleteMessage",
         ("Boolean",),

@@ -104,7 +104,23 @@ def _coerce_value(name: str, value: Any, types: tuple[str, ...], uploads: dict[s
         raise _json_error(name)
     if not is_array and not all(t in _SCALARS for t in types) and not isinstance(value, dict):
         raise _json_error(name)
+    if "InputMedia" in types:
+        return _attach_media(value, uploads)
     return value
+
+
+def _attach_media(media: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
+    """An InputMedia object whose ``attach://<name>`` fields (``media``, ``thumbnail``) are
+    replaced by the uploaded parts, as Telegram resolves them."""
+    resolved = dict(media)
+    for key in ("media", "thumbnail"):
+        value = resolved.get(key)
+        if isinstance(value, str) and value.startswith("attach://"):
+            part = value.removeprefix("attach://")
+            if part not in uploads:
+                raise bad_request(f"file {part} not found in the request")
+            resolved[key] = uploads[part]
+    return resolved
 
 
 def _json_error(name: str) -> ApiError:

@@ -31,6 +31,8 @@ from bot.handlers import (
     menus,
     onboarding,
     privacy,
+    progress,
+    report,
     settings,
 )
 
@@ -39,7 +41,8 @@ COMMANDS: dict[str, Any] = {
     "today": commands.on_today,
     "checkin": checkin.on_checkin_command,
     "learn": learn.on_learn,
-    "progress": commands.on_progress,
+    "progress": progress.on_progress,
+    "report": report.on_report,
     "pause": commands.on_pause,
     "resume": commands.on_resume,
     "timezone": settings.on_timezone,
@@ -65,6 +68,7 @@ MENU = (
     "checkin",
     "learn",
     "progress",
+    "report",
     "pause",
     "resume",
     "timezone",

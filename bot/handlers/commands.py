@@ -1,5 +1,5 @@
-"""The command menu: /today, /progress, /pause, /resume, /help, /stop, and the pointer for
-anything we do not know. (/start: onboarding; /checkin: checkin; /learn: learn;
+"""The command menu: /today, /pause, /resume, /help, /stop, and the pointer for
+anything we do not know. (/start: onboarding; /checkin: checkin; /progress: progress; /learn: learn;
 /timezone and /settings: settings; /clearance: clearance.)"""
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from bot.dialogue import engine
 from bot.handlers.checkin import history, local_today
 from bot.handlers.common import is_private, send, toast
 from bot.rendering import callbacks
-from bot.rendering.plans import phase_label, render_plan
+from bot.rendering.plans import render_plan
 from bot.scheduling.timing import load_zone, rebase
 from bot.storage import (
     Athlete,
-    CheckinStatus,
     append_event,
     clear_dialogue,
     get_athlete_by_telegram_id,
-    list_checkins,
     list_clearances,
     save_athlete,
     set_active,
@@ -94,38 +92,6 @@ async def on_today(update: Update, context: RemodelContext) -> None:
             await history(session, athlete, today + timedelta(days=1)),
         )
     await send(context, athlete.chat_id, render_plan(plan, services.texts))
-
-
-async def on_progress(update: Update, context: RemodelContext) -> None:
-    athlete = await _athlete(update, context)
-    if athlete is None or athlete.id is None:
-        return
-    services = context.services
-    texts = services.texts
-    today = local_today(athlete, services.clock.now())
-    state = RehabState.from_dict(athlete.rehab_state or {})
-    async with services.store.transaction() as session:
-        rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
-    answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
-    missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
-    pains = [
-        r.answers["pain_rest"]
-        for r in sorted(rows, key=lambda r: r.due_at)
-        if r.answers and r.answers.get("pain_rest") is not None
-    ]
-    await send(
-        context,
-        athlete.chat_id,
-        texts.render(
-            "progress.summary",
-            phase=phase_label(texts, state.phase),
-            stage=state.stage,
-            days=state.active_days(today),
-            answered=answered,
-            missed=missed,
-            pain=f"{pains[-1]}/10" if pains else "–",
-        ),
-    )
 
 
 async def on_pause(update: Update, context: RemodelContext) -> None:

@@ -6,7 +6,16 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import RemodelContext
-from bot.handlers import clinician, coach, commands, erasure, learn, privacy, settings
+from bot.handlers import (
+    clinician,
+    coach,
+    commands,
+    erasure,
+    learn,
+    privacy,
+    progress,
+    settings,
+)
 from bot.handlers.common import toast
 from bot.rendering import callbacks
 
@@ -23,6 +32,9 @@ async def on_menu(update: Update, context: RemodelContext) -> None:
         return
     if query.message is not None and query.message.chat.id != query.from_user.id:
         await toast(query, texts.raw("error.foreign_press"), alert=True)
+        return
+    if data.kind == progress.CHART:
+        await progress.on_chart_press(update, context, data.args)
         return
     arg = data.args[0] if len(data.args) == 1 else ""
     if data.kind == commands.STOP and arg in ("y", "n"):

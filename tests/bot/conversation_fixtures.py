@@ -31,9 +31,15 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, on_startup, services_of
+from bot.app import build_application, on_shutdown, on_startup, services_of
 from bot.clock import ManualClock
-from bot.config import DatabaseSettings, SendingSettings, Settings, TelegramSettings
+from bot.config import (
+    DatabaseSettings,
+    RenderSettings,
+    SendingSettings,
+    Settings,
+    TelegramSettings,
+)
 from bot.context import Services
 from bot.scheduling import TickReport
 from bot.storage import Store, upgrade
@@ -97,6 +103,7 @@ class Harness:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await on_shutdown(app)
 
     async def restart(self) -> None:
         """A process restart: a new Application on the same database; no memory survives."""
@@ -136,6 +143,9 @@ async def _harness(tmp_path: Path) -> AsyncIterator[Harness]:
         sending=SendingSettings(
             per_chat_per_second=200.0, per_chat_burst=50, global_per_second=1000
         ),
+        # Charts render in a thread here: a worker process per test would cost seconds
+        # (tests/bot/test_record_render.py runs the process pool itself).
+        render=RenderSettings(kind="thread", workers=2),
     )
     server = SandboxServer(clock=clock.now)
     await server.start()

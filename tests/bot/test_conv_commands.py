@@ -35,6 +35,7 @@ async def test_menu_is_set_for_private_chats(harness: Harness) -> None:
         "checkin",
         "learn",
         "progress",
+        "report",
         "pause",
         "resume",
         "timezone",
