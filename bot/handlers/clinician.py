@@ -24,13 +24,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
 
 from bot.context import RemodelContext
 from bot.handlers.checkin import local_today
 from bot.handlers.common import deliver, edit, is_private, send, toast
+from bot.handlers.media import deliver_document, upload_action
 from bot.rendering import callbacks
 from bot.rendering.texts import Safe, Texts
+from bot.report import build_report
+from bot.report.build import ReportError
 from bot.scheduling.timing import load_zone
+from bot.sending import SendStatus
 from bot.storage import (
     Athlete,
     Clearance,
@@ -63,7 +68,7 @@ ATHLETE = "k"
 NEW, UNLINK = "n", "u"
 #: Clinician-side presses: ``q:<link id>:<action>[:<clearance kind>]``.
 CLINICIAN = "q"
-CLEAR, KIND, CONFIRM, CANCEL = "c", "k", "y", "n"
+CLEAR, KIND, CONFIRM, CANCEL, REPORT = "c", "k", "y", "n", "r"
 
 
 # --- the athlete's side -------------------------------------------------------------------
@@ -235,7 +240,13 @@ def _actions(texts: Texts, link: ClinicianLink, athlete: Athlete) -> InlineKeybo
                     texts.render("clinician.side.button.clearance", athlete=athlete.first_name),
                     callback_data=callbacks.encode(CLINICIAN, link.id, CLEAR),
                 )
-            ]
+            ],
+            [
+                InlineKeyboardButton(
+                    texts.render("clinician.side.button.report", athlete=athlete.first_name),
+                    callback_data=callbacks.encode(CLINICIAN, link.id, REPORT),
+                )
+            ],
         ]
     )
 
@@ -404,6 +415,8 @@ async def on_clinician_press(
         await _confirm(context, update, link_id, athlete, kind)
     elif action == CANCEL:
         await _replace(context, update, texts.render("clinician.side.cancelled"))
+    elif action == REPORT:
+        await _send_report(context, chat_id, athlete)
     else:
         await toast(query, texts.raw("error.stale_button"))
 
@@ -474,6 +487,40 @@ async def _confirm(
             "clinician.athlete_cleared", name=recorded.confirmed_by or "–", scope=scope, date=date
         ),
     )
+
+
+async def _send_report(context: RemodelContext, chat_id: int, athlete: Athlete) -> None:
+    """The athlete's PDF report (``bot.report``, rendered off the event loop), captioned
+    with the athlete's name."""
+    services = context.services
+    texts = services.texts
+    assert athlete.id is not None
+    await upload_action(context, chat_id, ChatAction.UPLOAD_DOCUMENT)
+    today = local_today(athlete, services.clock.now())
+    try:
+        pdf = await build_report(services, athlete.id)
+    except ReportError:
+        await send(
+            context, chat_id, texts.render("clinician.side.report.none", athlete=athlete.first_name)
+        )
+        return
+    except Exception:
+        log.exception("report of athlete %s for a clinician failed", athlete.id)
+        await send(context, chat_id, texts.render("clinician.side.report.failed"))
+        return
+    outcome = await deliver_document(
+        context,
+        chat_id,
+        pdf,
+        f"remodel-report-{today.isoformat()}.pdf",
+        texts.render(
+            "clinician.side.report.caption",
+            athlete=athlete.first_name,
+            day=today.strftime("%d %b %Y"),
+        ),
+    )
+    if outcome.status is SendStatus.FAILED:
+        await send(context, chat_id, texts.render("clinician.side.report.failed"))
 
 
 # --- alerts -------------------------------------------------------------------------------

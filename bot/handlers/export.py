@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
-from telegram import InputFile, Update
-from telegram.constants import ParseMode
+from telegram import Update
+from telegram.constants import ChatAction
 
 from bot.context import RemodelContext
 from bot.handlers.common import is_private, send
-from bot.rendering.archive import build_export_zip
+from bot.handlers.media import deliver_document, upload_action
+from bot.rendering.archive import Explain, build_export_zip
 from bot.rendering.html import plain
-from bot.sending import SendStatus, send_with_policy
+from bot.sending import SendStatus
 from bot.storage import get_athlete_by_telegram_id
 from bot.storage.export import collect_athlete_data
 from flows.library import Library
@@ -27,7 +27,7 @@ from flows.library import Library
 log = logging.getLogger(__name__)
 
 
-def explainer(library: Library) -> Any:
+def explainer(library: Library) -> Explain:
     """``explain(action, reasons)`` from the decision texts (content/<lang>/decisions.yaml):
     the action's headline and each reason's sentence, as plain text. A sentence that needs
     the engine's figures (placeholders) is given by its code only, in ``reasons``."""
@@ -57,22 +57,14 @@ async def on_export(update: Update, context: RemodelContext) -> None:
             await send(context, message.chat_id, texts.render("privacy.nothing_stored"))
             return
         data = await collect_athlete_data(session, athlete.id)
+    await upload_action(context, message.chat_id, ChatAction.UPLOAD_DOCUMENT)
     payload = await asyncio.to_thread(
         build_export_zip, data, exported_at=now, explain=explainer(services.library)
     )
     name = f"remodel-export-{now.date().isoformat()}.zip"
-    caption = texts.render("export.caption")
-
-    def call() -> Any:
-        return context.bot.send_document(
-            message.chat_id,
-            InputFile(payload, filename=name),
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-        )
-
-    outcome = await send_with_policy(call, chat_id=message.chat_id, pacer=services.pacer)
-    if outcome.status is not SendStatus.SENT:
+    outcome = await deliver_document(
+        context, message.chat_id, payload, name, texts.render("export.caption")
+    )
+    if outcome.status is SendStatus.FAILED:
         log.error("export for athlete %s not delivered: %s", athlete.id, outcome.error)
-        if outcome.status is not SendStatus.BLOCKED:
-            await send(context, message.chat_id, texts.render("export.failed"))
+        await send(context, message.chat_id, texts.render("export.failed"))

@@ -30,6 +30,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "FORMAT",
     "JSON_NAME",
+    "Explain",
     "build_export_zip",
     "export_views",
 ]

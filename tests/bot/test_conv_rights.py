@@ -331,7 +331,14 @@ async def test_clinician_links_once_confirms_a_clearance_and_gets_alerts(
     # Cleo confirms a clearance, after a confirmation step; the athlete is told.
     await cleo.send("/athletes")
     listed = await cleo.expect("Ann")
-    assert listed.labels == ["Record a clearance for Ann"]
+    assert listed.labels == ["Record a clearance for Ann", "PDF report for Ann"]
+
+    # The report on request: a PDF naming the athlete.
+    await cleo.press("PDF report for Ann")
+    report = await cleo.expect("The record of Ann")
+    assert report.document is not None
+    pdf = await harness.sandbox.file_bytes(report.document["file_id"])
+    assert pdf.startswith(b"%PDF-")
     await cleo.press("Record a clearance for Ann")
     kinds = await cleo.expect("Which clearance do you give Ann?")
     assert IMPACT in kinds.labels
