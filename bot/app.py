@@ -36,10 +36,13 @@ source of truth.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.error import NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot.charts.pool import RenderPool
 from bot.clock import Clock
@@ -51,6 +54,7 @@ from bot.handlers.clearance import clearance_questionnaire
 from bot.handlers.coach_posts import make_coach_sender
 from bot.handlers.ordering import PerUserUpdateProcessor
 from bot.handlers.tick import make_reminder, make_sender
+from bot.receiving import TolerantBot, retry_bootstrap
 from bot.rendering.texts import Texts
 from bot.scheduling import AthleteLocks, CoachPoster, Ticker
 from bot.sending import FloodPacer, install_token_redaction
@@ -58,6 +62,8 @@ from bot.storage import GroupCommit, Store, set_keyboard_messages
 from flows.library import Library
 
 __all__ = ["build_application", "on_startup", "services_of"]
+
+log = logging.getLogger(__name__)
 
 #: Updates processed at once (different users; one user's updates wait for each other).
 MAX_CONCURRENT_UPDATES = 256
@@ -104,17 +110,23 @@ def build_application(
         ),
         run_ticker=run_ticker,
     )
+    # Our own bot class (see bot.receiving): an update it cannot parse is skipped, not fatal.
+    # Connection pools as ApplicationBuilder would size them (256 for calls, 1 for polling).
+    bot = TolerantBot(
+        token=token or settings.require_token(),
+        base_url=base_url or settings.telegram.base_url,
+        base_file_url=base_file_url or "https://api.telegram.org/file/bot",
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
     builder = (
         ApplicationBuilder()
-        .token(token or settings.require_token())
-        .base_url(base_url or settings.telegram.base_url)
+        .bot(bot)
         .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
         .concurrent_updates(PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
-    if base_file_url is not None:
-        builder = builder.base_file_url(base_file_url)
     application: RemodelApp = builder.build()  # type: ignore[assignment]
     application.bot_data.services = services
     services.ticker = Ticker(
@@ -149,9 +161,15 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     texts = services.texts
     # Logging is configured by now: keep the token out of every record (httpx logs URLs).
     install_token_redaction(application.bot.token)
-    await application.bot.set_my_commands(
-        [BotCommand(name, texts.raw(f"commands.{name}")) for name in MENU],
-        scope=BotCommandScopeAllPrivateChats(),
-    )
+    commands = [BotCommand(name, texts.raw(f"commands.{name}")) for name in MENU]
+    try:
+        await retry_bootstrap(
+            lambda: application.bot.set_my_commands(
+                commands, scope=BotCommandScopeAllPrivateChats()
+            ),
+            what="setMyCommands",
+        )
+    except NetworkError as exc:  # the menu is a convenience: run without it rather than stop
+        log.warning("command menu not set (%s); the commands still work", exc.message)
     if services.run_ticker and services.ticker is not None and application.job_queue is not None:
         services.ticker.install(application.job_queue)

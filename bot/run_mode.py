@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.receiving import ALLOWED_UPDATES, WebhookServer, retry_bootstrap
+from bot.sending.redaction import add_secret
 from bot.storage import Store
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["RunError", "RunOptions", "build_app", "run_until_signal", "running", "serve"]
 
 log = logging.getLogger("remodel.run")
+
+#: Retries of each start-up Bot API call (getMe, deleteWebhook, setWebhook, setMyCommands).
+BOOTSTRAP_RETRIES = 5
 
 
 class RunError(Exception):
@@ -101,6 +105,7 @@ class RunOptions:
             # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; one per run is
             # enough for a single process (several workers must share one: set it).
             secret = secrets.token_urlsafe(32)
+            add_secret(secret)  # redacted from every log line from now on (setWebhook at -v)
             log.info("webhook.secret_token not set: using a random one for this run")
         return cls(
             webhook=True,
@@ -156,7 +161,8 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
     caller's event loop and without touching signal handlers.
     """
     try:
-        await app.initialize()
+        # getMe: a passing 5xx or hang must not end the start (bot.receiving.bootstrap).
+        await retry_bootstrap(app.initialize, what="getMe")
     except InvalidToken:
         raise ConfigError(
             "telegram.token was refused by the Bot API at telegram.base_url: check "
@@ -173,36 +179,17 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
         updater = app.updater
         if updater is None:
             raise RunError("the application was built without an updater")
+        webhook: WebhookServer | None = None
         if options.webhook:
-            assert options.public_url is not None
-            path = urlsplit(options.public_url).path.lstrip("/")
-            try:
-                await updater.start_webhook(
-                    listen=options.listen,
-                    port=options.port,
-                    url_path=path,
-                    webhook_url=options.public_url,
-                    secret_token=options.secret_token,
-                    allowed_updates=Update.ALL_TYPES,
-                    drop_pending_updates=options.drop_pending_updates,
-                )
-            except OSError as exc:
-                raise RunError(
-                    f"cannot listen on {options.listen}:{options.port} ({exc.strerror}); "
-                    "fix --listen/--port or [webhook] listen/port"
-                ) from None
-            log.info(
-                "webhook listening on %s:%s for %s",
-                options.listen,
-                options.port,
-                options.public_url,
-            )
+            webhook = await _start_webhook(app, options)
         else:
+            # deleteWebhook (PTB's bootstrap) is retried by PTB itself, with these retries.
             await updater.start_polling(
                 poll_interval=0.0,
                 timeout=int(options.poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=options.drop_pending_updates,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
             )
             log.info("long polling started")
         await app.start()
@@ -216,6 +203,8 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
             yield app
         finally:
             gc.unfreeze()
+            if webhook is not None:
+                await webhook.stop()
             if updater.running:
                 await updater.stop()
             if app.running:
@@ -226,6 +215,43 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+async def _start_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any], options: RunOptions
+) -> WebhookServer:
+    """Listen for updates (our endpoint, see bot.receiving.webhook), then setWebhook."""
+    assert options.public_url is not None
+    server = WebhookServer(
+        listen=options.listen,
+        port=options.port,
+        path=urlsplit(options.public_url).path,
+        bot=app.bot,
+        queue=app.update_queue,
+        secret_token=options.secret_token,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise RunError(
+            f"cannot listen on {options.listen}:{options.port} ({exc.strerror}); "
+            "fix --listen/--port or [webhook] listen/port"
+        ) from None
+    try:
+        await retry_bootstrap(
+            lambda: app.bot.set_webhook(
+                url=options.public_url or "",
+                secret_token=options.secret_token,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=options.drop_pending_updates,
+            ),
+            what="setWebhook",
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    log.info("webhook listening on %s:%s for %s", options.listen, options.port, options.public_url)
+    return server
 
 
 async def serve(

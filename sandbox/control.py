@@ -88,6 +88,8 @@ class ControlApi:
             ("POST", r"groups/(-?\d+)/migrate", self.migrate),
             ("POST", r"messages", self.post_message),
             ("POST", r"callbacks", self.press),
+            ("POST", r"updates", self.inject_update),
+            ("GET", r"updates", self.pending_updates),
             ("GET", r"callbacks/(\d+)", self.callback_state),
             ("GET", r"chats/(-?\d+)", self.chat_state),
             ("GET", r"chats/(-?\d+)/messages", self.transcript),
@@ -296,15 +298,23 @@ class ControlApi:
         return {"message_id": message.message_id, "chat_id": chat.id}
 
     async def press(self, groups: tuple[str, ...], body: dict[str, Any], query: Any) -> Any:
-        """Press an inline button: refused unless the message shows that exact button."""
+        """Press an inline button: refused unless the message shows that exact button (or
+        ``forged`` is true: a modified client pressing data the message never showed)."""
         chat = self._chat(body.get("chat_id"))
-        user = self._speaker(chat, body.get("from_user_id"))
+        forged = bool(body.get("forged"))
+        # A forged press may come from any user, even one who cannot see the chat.
+        user = (
+            self._user(body.get("from_user_id"))
+            if forged
+            else self._speaker(chat, body.get("from_user_id"))
+        )
         message_id = _int(body.get("message_id"), "message_id")
         data = _str(body, "callback_data") or ""
         message = chat.messages.get(message_id)
         if message is None or message.deleted:
             raise _bad(f"message {message_id} does not exist in chat {chat.id}")
-        if data not in _callback_datas(message):
+        # ``forged``: a modified client sends any data for any message (fuzzing, attacks).
+        if not forged and data not in _callback_datas(message):
             raise _bad(
                 f"message {message_id} has no button with callback_data {data!r}; "
                 f"it has {sorted(_callback_datas(message))}"
@@ -323,6 +333,32 @@ class ControlApi:
         )
         self.server.wake_webhook()
         return {"callback_query_id": rec.id}
+
+    async def inject_update(self, groups: tuple[str, ...], body: dict[str, Any], query: Any) -> Any:
+        """Queue a raw update as given, e.g. one shaped like a newer Bot API version.
+
+        ``{"update": {"<kind>": {...}}}``: exactly one kind, its payload passed through
+        unchecked (that is the point: the bot must survive what it cannot parse). Like
+        Telegram, a kind the bot excluded with ``allowed_updates`` is not queued; the answer
+        is ``{"update_id": N}``, or ``{"update_id": null}`` when it was filtered out.
+        """
+        update = body.get("update")
+        if not isinstance(update, dict):
+            raise _bad('update must be an object like {"message": {...}}')
+        kinds = [key for key in update if key != "update_id"]
+        if len(kinds) != 1:
+            raise _bad("update must hold exactly one update kind besides update_id")
+        kind = kinds[0]
+        update_id = self.store.push_update(kind, update[kind])
+        self.server.wake_webhook()
+        return {"update_id": update_id}
+
+    async def pending_updates(self, groups: tuple[str, ...], body: Any, query: Any) -> Any:
+        """The ids of updates not yet acknowledged (polling) or delivered (webhook)."""
+        return {
+            "update_ids": [u["update_id"] for u in self.store.updates],
+            "allowed_updates": sorted(self.store.allowed_updates),
+        }
 
     async def callback_state(self, groups: tuple[str, ...], body: Any, query: Any) -> Any:
         rec = self.store.callbacks.get(groups[0])

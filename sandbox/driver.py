@@ -243,6 +243,17 @@ class SandboxDriver:
             raise SandboxError(response.status_code, response.text[:200])
         return response.content
 
+    async def inject_update(self, update: dict[str, Any]) -> int | None:
+        """Queue a raw update (unchecked); None when the bot's ``allowed_updates`` drop it."""
+        result = await self.request("POST", "updates", json={"update": update})
+        update_id = result["update_id"]
+        return None if update_id is None else int(update_id)
+
+    async def pending_update_ids(self) -> list[int]:
+        """Updates the bot has not acknowledged (polling) or been delivered (webhook)."""
+        result = await self.request("GET", "updates")
+        return [int(i) for i in result["update_ids"]]
+
     def chat(self, user_id: int, chat_id: int | None = None) -> ChatDriver:
         """A driver for ``user_id`` in ``chat_id`` (default: their private chat)."""
         return ChatDriver(self, user_id, user_id if chat_id is None else chat_id)
@@ -303,9 +314,9 @@ class ChatDriver:
             present.extend(message.labels)
         raise AssertionError(f"no button {label!r} in chat {self.chat_id}; buttons: {present}")
 
-    async def press_data(self, message_id: int, callback_data: str) -> str:
+    async def press_data(self, message_id: int, callback_data: str, *, forged: bool = False) -> str:
         """Press a button by its data (raises ``SandboxError`` as Telegram's client would
-        refuse a button that the message does not show)."""
+        refuse a button that the message does not show, unless ``forged``)."""
         result = await self.driver.request(
             "POST",
             "callbacks",
@@ -314,6 +325,7 @@ class ChatDriver:
                 "from_user_id": self.user_id,
                 "message_id": message_id,
                 "callback_data": callback_data,
+                "forged": forged,
             },
         )
         return str(result["callback_query_id"])

@@ -5,7 +5,9 @@
   served normally (so a client that times out may still have sent the message, as with
   Telegram);
 * ``force_429``: the next N message-sending requests answered 429 with ``retry_after``;
-* ``methods``: if non-empty, random faults touch only these methods.
+* ``methods``: if non-empty, random faults touch only these methods;
+* ``fail_next``: ``{method: N}``, the next N requests of that method answered 502, whatever
+  the random settings (deterministic failures for start-up tests).
 
 Blocked users and migrated groups are state of the chats, not of this module (see store).
 Randomness comes from a seeded generator so a run can be replayed.
@@ -31,11 +33,20 @@ class Faults:
     force_429_retry_after: int = 1
     methods: frozenset[str] = frozenset()
     seed: int | None = None
+    fail_next: dict[str, int] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=random.Random)
 
     def update(self, body: dict[str, Any]) -> None:
         """Apply a control API body; unknown keys or bad values raise ``ValueError``."""
-        known = {"error_rate", "hang_rate", "hang_seconds", "force_429", "methods", "seed"}
+        known = {
+            "error_rate",
+            "hang_rate",
+            "hang_seconds",
+            "force_429",
+            "methods",
+            "seed",
+            "fail_next",
+        }
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown fault settings: {sorted(unknown)}")
@@ -63,6 +74,13 @@ class Faults:
             if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
                 raise ValueError("methods is a list of method names")
             self.methods = frozenset(methods)
+        if "fail_next" in body:
+            spec = body["fail_next"] or {}
+            if not isinstance(spec, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in spec.items()
+            ):
+                raise ValueError("fail_next is {method: count}")
+            self.fail_next = {k: v for k, v in spec.items() if v}
         if "seed" in body:
             self.seed = None if body["seed"] is None else int(body["seed"])
             self._rng = random.Random(self.seed)
@@ -79,6 +97,7 @@ class Faults:
             },
             "methods": sorted(self.methods),
             "seed": self.seed,
+            "fail_next": dict(self.fail_next),
         }
 
     def _applies(self, method: str) -> bool:
@@ -86,6 +105,13 @@ class Faults:
 
     def server_error(self, method: str) -> ApiError | None:
         """A 500/502 to answer instead of serving, or None."""
+        left = self.fail_next.get(method, 0)
+        if left:
+            if left == 1:
+                del self.fail_next[method]
+            else:
+                self.fail_next[method] = left - 1
+            return ApiError(502, "Bad Gateway")
         if self.error_rate and self._applies(method) and self._rng.random() < self.error_rate:
             if self._rng.random() < 0.5:
                 return ApiError(500, "Internal Server Error")

@@ -314,7 +314,14 @@ class SandboxServer:
         self.store.reset()
         self.flood.set_limits(self._initial_limits)
         self.faults.update(
-            {"error_rate": 0, "hang_rate": 0, "hang_seconds": 0, "force_429": 0, "methods": []}
+            {
+                "error_rate": 0,
+                "hang_rate": 0,
+                "hang_seconds": 0,
+                "force_429": 0,
+                "methods": [],
+                "fail_next": {},
+            }
         )
         self.wake_webhook()
 

@@ -165,7 +165,9 @@ async def on_press(update: Update, context: RemodelContext) -> None:
     elif refused is _Refused.CLOSED:
         await toast(query, texts.raw("checkin.closed.toast"))
         await send(context, chat_id, texts.render("checkin.closed"))
-        if message is not None:
+        # Only a message that shows a keyboard: Telegram refuses "not modified" otherwise
+        # (a forged press on a plain message, found by fuzzing).
+        if message is not None and getattr(message, "reply_markup", None) is not None:
             await drop_keyboard(context, chat_id, message.message_id)
     elif refused is _Refused.ALREADY:
         await toast(query, texts.raw("answer.already"))

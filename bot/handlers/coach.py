@@ -99,21 +99,26 @@ async def on_share_level(update: Update, context: RemodelContext, level: str) ->
         return
     services = context.services
     texts = services.texts
-    await toast(query)
     if level == STOP:
+        await toast(query)
         await stop_sharing(context, query.from_user.id)
         return
     try:
         share = ShareLevel(level)
     except ValueError:
-        return
+        share = None
     async with services.store.transaction() as session:
         athlete = await get_athlete_by_telegram_id(session, query.from_user.id)
-        if athlete is None or athlete.id is None or not athlete.onboarded:
-            return
-        link = await create_coach_link(
-            session, athlete_id=athlete.id, share_level=share, now=services.clock.now()
-        )
+        usable = share is not None and athlete is not None and athlete.onboarded
+        if usable and athlete is not None and athlete.id is not None and share is not None:
+            link = await create_coach_link(
+                session, athlete_id=athlete.id, share_level=share, now=services.clock.now()
+            )
+    if not usable or athlete is None or share is None:
+        # A forged level, or a press from someone not set up: never a silent press (fuzzing).
+        await toast(query, texts.raw("error.stale_button"))
+        return
+    await toast(query)
     url = f"https://t.me/{context.bot.username}?startgroup={link.token}"
     await send(
         context,

@@ -103,9 +103,10 @@ async def on_field(update: Update, context: RemodelContext, name: str) -> None:
     query = update.callback_query
     if query is None:
         return
-    await toast(query)
-    if name not in FIELDS:
+    if name not in FIELDS:  # forged data: say so, never a silent press (fuzzing)
+        await toast(query, context.services.texts.raw("error.stale_button"))
         return
+    await toast(query)
     athlete = await _onboarded(update, context)
     if athlete is None:
         return

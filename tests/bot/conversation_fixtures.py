@@ -41,6 +41,7 @@ from bot.config import (
     TelegramSettings,
 )
 from bot.context import Services
+from bot.receiving import ALLOWED_UPDATES
 from bot.scheduling import TickReport
 from bot.storage import Store, upgrade
 from flows.library import Library, load_library
@@ -88,7 +89,9 @@ class Harness:
         await app.initialize()
         await on_startup(app)
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+        )
         await app.start()
         self.app = app
         self.apps_built += 1

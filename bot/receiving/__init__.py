@@ -1,0 +1,12 @@
+"""How updates come in: the kinds we ask for, tolerant parsing, the webhook endpoint and
+start-up calls that retry.
+
+No single update may stop the bot: one the library cannot parse (a newer Bot API shape) is
+logged by id and kind only, acknowledged and skipped, in polling and in webhook mode.
+"""
+
+from bot.receiving.bootstrap import retry_bootstrap
+from bot.receiving.updates import ALLOWED_UPDATES, TolerantBot, parse_update
+from bot.receiving.webhook import WebhookServer
+
+__all__ = ["ALLOWED_UPDATES", "TolerantBot", "WebhookServer", "parse_update", "retry_bootstrap"]

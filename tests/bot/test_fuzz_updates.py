@@ -1,0 +1,53 @@
+"""Fuzzing through the real stack: random updates of every kind, the oracle of docs/bot.md.
+
+Each hypothesis example runs a fresh bot (sandbox, Application, SQLite) with three users in
+known states, delivers a random sequence of updates and checks each one: no unhandled
+exception, no request the sandbox refused, and the outcome docs/bot.md's table allows
+(a message, a toast, an edit, or documented silence). ``bench/fuzz.py`` runs ≥ 10,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+
+from conversation_fixtures import _harness
+from fuzz_updates import Action, ErrorLog, FuzzWorld, actions
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+async def run_sequence(sequence: list[Action]) -> FuzzWorld:
+    errors = ErrorLog()
+    root = logging.getLogger()
+    root.addHandler(errors)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async for harness in _harness(Path(tmp)):
+                world = FuzzWorld(harness.sandbox)
+                await world.setup(harness.onboard)
+                for action in sequence:
+                    await world.apply(action)
+    finally:
+        root.removeHandler(errors)
+    problems = [f"{r.name}: {r.getMessage()}" for r in errors.records]
+    assert not problems, problems
+    assert not world.failures, (
+        [(str(f.action), f.outcome) for f in world.failures],
+        world.report(),
+    )
+    return world
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(actions(), min_size=5, max_size=25))
+def test_random_updates_are_all_answered_as_documented(sequence: list[Action]) -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(run_sequence(sequence))
