@@ -1,9 +1,10 @@
 """``/start`` in a private chat: what Remodel is and is not, consent, then the onboarding
 questionnaire (content/en/questionnaires.yaml). An interrupted onboarding resumes at the
 question where it stopped; ``/start`` after ``/stop`` or a block reactivates the athlete.
-``/start <token>`` in a private chat is a clinician opening an athlete's link
-(:mod:`bot.handlers.clinician`); ``/start`` from an athlete who withdrew consent asks for it
-again (:mod:`bot.handlers.privacy`).
+``/start <token>`` in a private chat (a payload shaped like an invite token) is a clinician
+opening an athlete's link (:mod:`bot.handlers.clinician`); any other payload is ignored.
+``/start`` from an athlete who withdrew consent asks for it again
+(:mod:`bot.handlers.privacy`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.storage import (
     save_athlete,
     start_dialogue,
 )
+from bot.storage.clinicians import looks_like_token
 from bot.storage.consent import DATA_USE
 from bot.storage.models import Dialogue
 from flows.engine import initial_state
@@ -55,7 +57,7 @@ async def on_start(update: Update, context: RemodelContext) -> None:
     if not is_private(update):
         await coach.on_group_start(update, context, context.args[0] if context.args else None)
         return
-    if context.args:
+    if context.args and looks_like_token(context.args[0]):
         await clinician.on_private_start_token(update, context, context.args[0])
         return
     async with services.store.transaction() as session:

@@ -10,6 +10,7 @@ athlete and is checked against the row of the clinician who pressed.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ __all__ = [
     "hash_token",
     "links_of_clinician",
     "live_clinician_links",
+    "looks_like_token",
     "redeem_clinician_link",
     "revoke_clinician_link",
 ]
@@ -39,6 +41,16 @@ __all__ = [
 #: Random bytes in an invite token: 192 bits, 32 URL-safe characters (a ``?start=`` payload
 #: may hold 64 characters of ``A-Za-z0-9_-``).
 TOKEN_BYTES = 24
+
+
+#: What an invite token looks like (``secrets.token_urlsafe(TOKEN_BYTES)``).
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether ``text`` has the shape of an invite token (a ``?start=`` payload of another
+    kind, e.g. a campaign tag, does not)."""
+    return TOKEN_PATTERN.fullmatch(text) is not None
 
 
 def hash_token(token: str) -> str:

@@ -323,7 +323,7 @@ async def test_clinician_links_once_confirms_a_clearance_and_gets_alerts(
     harness.clock.advance(timedelta(days=8))
     await eve.start(token)
     await eve.expect("This link has expired")
-    await eve.start("not-a-real-link")
+    await eve.start("A" * 32)  # shaped like a token, but made up
     await eve.expect("This link is not valid")
     await eve.send("/athletes")
     await eve.expect("You are not linked to any athlete")
@@ -412,6 +412,13 @@ async def test_a_clinician_cannot_act_for_an_athlete_they_are_not_linked_to(
     # Nor do her alerts: a warning sign reaches nobody.
     await _answer_morning_red_flag(harness, ann)
     await cleo.expect_no_message(0.3)
+
+
+async def test_a_start_payload_that_is_not_an_invite_starts_as_usual(harness: Harness) -> None:
+    sam = await harness.athlete("Sam")
+    await sam.start("from-the-website")
+    await sam.expect("Hi Sam, I am Remodel")
+    await sam.expect("Is that OK with you?")
 
 
 async def test_an_athlete_cannot_be_their_own_clinician(harness: Harness) -> None:
