@@ -20,17 +20,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot.context import RemodelContext
+from bot.dialogue.engine import decode_clearance, encode_clearance
 from bot.handlers.checkin import local_today
+from bot.handlers.clearance import _held_from, apply_recorded_clearance
 from bot.handlers.common import deliver, edit, is_private, send, toast
 from bot.handlers.media import deliver_document, upload_action
 from bot.rendering import callbacks
+from bot.rendering.plans import phase_label
 from bot.rendering.texts import Safe, Texts
 from bot.report import build_report
 from bot.report.build import ReportError
@@ -58,6 +62,9 @@ from bot.storage import (
     revoke_clinician_link,
 )
 from bot.storage.consent import clinician_scope
+from flows.engine import restart_phase
+from flows.phases import MAIN_LINE, Phase
+from flows.profile import Clearance as EngineClearance
 from flows.profile import ClearanceKind
 from flows.reasons import EventKind
 
@@ -80,9 +87,13 @@ def _day(instant: datetime, athlete: Athlete) -> str:
 
 def render_clearances(texts: Texts, clearances: Sequence[Clearance]) -> str:
     """Each clearance with who put it on record (confirmed by a clinician, or reported)."""
+    kinds = frozenset(k.value for k in ClearanceKind)
     lines = []
     for clearance in clearances:
-        scope = texts.raw(f"clearance.kind.{clearance.allows}")
+        decoded = decode_clearance(clearance.on_date, clearance.allows, kinds)
+        if decoded is None:
+            continue  # a kind this version does not know
+        scope = _scope(texts, decoded)
         date = clearance.on_date.strftime("%d %b %Y")
         if clearance.source is ClearanceSource.CLINICIAN:
             lines.append(
@@ -338,10 +349,34 @@ async def _own_link(
     return None if athlete is None else (link, athlete)
 
 
+def _scope(texts: Texts, clearance: EngineClearance) -> str:
+    """A clearance as the clinician and the athlete read it (with the restart phase)."""
+    scope = texts.raw(f"clearance.kind.{clearance.kind.value}")
+    if clearance.resume_phase is None:
+        return scope
+    return texts.render(
+        "clinician.scope_with_phase", scope=scope, phase=phase_label(texts, clearance.resume_phase)
+    )
+
+
+def _parse_clearance(args: tuple[str, ...], today: date) -> EngineClearance | None:
+    """``<kind>[:<restart phase>]`` of a press (``None`` if malformed)."""
+    if len(args) not in (3, 4):
+        return None
+    try:
+        kind = ClearanceKind(args[2])
+        phase = Phase(args[3]) if len(args) == 4 else None
+    except ValueError:
+        return None
+    if phase is not None and (kind is not ClearanceKind.RESUME or phase not in MAIN_LINE):
+        return None
+    return EngineClearance(day=today, kind=kind, resume_phase=phase)
+
+
 async def on_clinician_press(
     update: Update, context: RemodelContext, args: tuple[str, ...]
 ) -> None:
-    """``q:<link id>:<action>[:<kind>]`` from a clinician."""
+    """``q:<link id>:<action>[:<kind>[:<restart phase>]]`` from a clinician."""
     query = update.callback_query
     if query is None:
         return
@@ -351,21 +386,19 @@ async def on_clinician_press(
         await toast(query, texts.raw("error.stale_button"))
         return
     link_id, action = int(args[0]), args[1]
-    kind: ClearanceKind | None = None
-    if action in (KIND, CONFIRM):
-        try:
-            kind = ClearanceKind(args[2]) if len(args) == 3 else None
-        except ValueError:
-            kind = None
-        if kind is None:
-            await toast(query, texts.raw("error.stale_button"))
-            return
     async with services.store.transaction() as session:
         owned = await _own_link(session, link_id, query.from_user.id)
     if owned is None:
         await toast(query, texts.raw("clinician.side.not_linked"), alert=True)
         return
     _, athlete = owned
+    today = local_today(athlete, services.clock.now())
+    clearance: EngineClearance | None = None
+    if action in (KIND, CONFIRM):
+        clearance = _parse_clearance(args, today)
+        if clearance is None:
+            await toast(query, texts.raw("error.stale_button"))
+            return
     await toast(query)
     chat_id = query.from_user.id
     if action == CLEAR:
@@ -384,41 +417,94 @@ async def on_clinician_press(
             texts.render("clinician.side.which", athlete=athlete.first_name),
             InlineKeyboardMarkup(rows),
         )
-    elif action == KIND and kind is not None:
-        today = local_today(athlete, services.clock.now())
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        texts.raw("clinician.side.button.confirm"),
-                        callback_data=callbacks.encode(CLINICIAN, link_id, CONFIRM, kind.value),
-                    ),
-                    InlineKeyboardButton(
-                        texts.raw("buttons.cancel"),
-                        callback_data=callbacks.encode(CLINICIAN, link_id, CANCEL),
-                    ),
-                ]
-            ]
-        )
-        await send(
-            context,
-            chat_id,
-            texts.render(
-                "clinician.side.confirm",
-                athlete=athlete.first_name,
-                scope=texts.raw(f"clearance.kind.{kind.value}"),
-                date=today.strftime("%a %d %b %Y"),
-            ),
-            keyboard,
-        )
-    elif action == CONFIRM and kind is not None:
-        await _confirm(context, update, link_id, athlete, kind)
+    elif action == KIND and clearance is not None:
+        held = _held_from(athlete)
+        if (
+            clearance.kind is ClearanceKind.RESUME
+            and clearance.resume_phase is None
+            and held is not None
+        ):
+            await _ask_restart(context, chat_id, link_id, athlete, Phase(held))
+            return
+        await _ask_confirmation(context, chat_id, link_id, athlete, clearance)
+    elif action == CONFIRM and clearance is not None:
+        await _confirm(context, update, link_id, athlete, clearance)
     elif action == CANCEL:
         await _replace(context, update, texts.render("clinician.side.cancelled"))
     elif action == REPORT:
         await _send_report(context, chat_id, athlete)
     else:
         await toast(query, texts.raw("error.stale_button"))
+
+
+async def _ask_restart(
+    context: RemodelContext, chat_id: int, link_id: int, athlete: Athlete, held: Phase
+) -> None:
+    """A resume after a safety hold: from which phase may the athlete restart (protect up to
+    the held phase; the phase below it suggested, as ``/clearance`` offers)."""
+    texts = context.services.texts
+    default = restart_phase(held, None)
+    allowed = [default, *(p for p in MAIN_LINE[: MAIN_LINE.index(held) + 1] if p is not default)]
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.render(
+                    f"clearance.restart.{'suggested' if phase is default else 'phase'}",
+                    phase=phase_label(texts, phase),
+                ),
+                callback_data=callbacks.encode(
+                    CLINICIAN, link_id, KIND, ClearanceKind.RESUME.value, phase.value
+                ),
+            )
+        ]
+        for phase in allowed
+    ]
+    await send(
+        context,
+        chat_id,
+        texts.render(
+            "clinician.side.restart", athlete=athlete.first_name, phase=phase_label(texts, held)
+        ),
+        InlineKeyboardMarkup(rows),
+    )
+
+
+async def _ask_confirmation(
+    context: RemodelContext,
+    chat_id: int,
+    link_id: int,
+    athlete: Athlete,
+    clearance: EngineClearance,
+) -> None:
+    texts = context.services.texts
+    tail = [clearance.resume_phase.value] if clearance.resume_phase is not None else []
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.raw("clinician.side.button.confirm"),
+                    callback_data=callbacks.encode(
+                        CLINICIAN, link_id, CONFIRM, clearance.kind.value, *tail
+                    ),
+                ),
+                InlineKeyboardButton(
+                    texts.raw("buttons.cancel"),
+                    callback_data=callbacks.encode(CLINICIAN, link_id, CANCEL),
+                ),
+            ]
+        ]
+    )
+    await send(
+        context,
+        chat_id,
+        texts.render(
+            "clinician.side.confirm",
+            athlete=athlete.first_name,
+            scope=_scope(texts, clearance),
+            date=clearance.day.strftime("%a %d %b %Y"),
+        ),
+        keyboard,
+    )
 
 
 async def _replace(context: RemodelContext, update: Update, text: str) -> None:
@@ -434,15 +520,17 @@ async def _confirm(
     update: Update,
     link_id: int,
     athlete: Athlete,
-    kind: ClearanceKind,
+    clearance: EngineClearance,
 ) -> None:
-    """Record the clearance under the athlete's lock (re-checking the link there: the
-    athlete may have unlinked or erased in between); tell both sides."""
+    """Record the clearance and make it act (``apply_recorded_clearance``, the one path every
+    clearance takes), under the athlete's lock, re-checking the link there: the athlete may
+    have unlinked or erased in between. Both sides are told."""
     query = update.callback_query
     assert query is not None
     services = context.services
     texts = services.texts
     recorded: Clearance | None = None
+    effects: list[str] = []
     duplicate = False
     async with services.locks.for_user(athlete.telegram_user_id):
         now = services.clock.now()
@@ -451,42 +539,45 @@ async def _confirm(
             if owned is not None:
                 link, fresh = owned
                 assert fresh.id is not None
-                today = local_today(fresh, now)
+                # The day is the athlete's today at the moment of confirming.
+                cleared = replace(clearance, day=local_today(fresh, now))
+                allows = encode_clearance(cleared)
                 duplicate = any(
-                    c.allows == kind.value and c.on_date == today and c.clinician_link_id == link_id
+                    c.allows == allows
+                    and c.on_date == cleared.day
+                    and c.clinician_link_id == link_id
                     for c in await list_clearances(session, fresh.id)
                 )
                 if not duplicate:
                     recorded = await record_clearance(
-                        session, athlete_id=fresh.id, on_date=today, allows=kind.value, now=now
+                        session, athlete_id=fresh.id, on_date=cleared.day, allows=allows, now=now
                     )
                     recorded.source = ClearanceSource.CLINICIAN
                     recorded.clinician_link_id = link_id
                     recorded.confirmed_by = link.clinician_name
                     session.add(recorded)
                     await session.flush()
+                    applied = await apply_recorded_clearance(services, session, fresh, cleared, now)
+                    effects = applied.messages
     if owned is None:
         await toast(query, texts.raw("clinician.side.not_linked"), alert=True)
         return
-    scope = texts.raw(f"clearance.kind.{kind.value}")
     if duplicate or recorded is None:
         await _replace(
             context, update, texts.render("clinician.side.already", athlete=athlete.first_name)
         )
         return
+    scope = _scope(texts, cleared)
     date = recorded.on_date.strftime("%d %b %Y")
     await _replace(
         context,
         update,
         texts.render("clinician.side.recorded", athlete=athlete.first_name, scope=scope, date=date),
     )
-    await send(
-        context,
-        athlete.chat_id,
-        texts.render(
-            "clinician.athlete_cleared", name=recorded.confirmed_by or "–", scope=scope, date=date
-        ),
+    told = texts.render(
+        "clinician.athlete_cleared", name=recorded.confirmed_by or "–", scope=scope, date=date
     )
+    await send(context, athlete.chat_id, "\n\n".join([told, *effects]))
 
 
 async def _send_report(context: RemodelContext, chat_id: int, athlete: Athlete) -> None:

@@ -385,6 +385,23 @@ async def test_clinician_links_once_confirms_a_clearance_and_gets_alerts(
     assert "night" in alert.text.lower()
     await dan.expect("Warning sign from Ann")
 
+    # Ann is on hold; Cleo clears her to resume, choosing the restart phase, and the
+    # clearance acts at once (the same path as the athlete's own /clearance).
+    await cleo.press("Record a clearance for Ann")
+    await cleo.expect("Which clearance do you give Ann?")
+    await cleo.press("Resuming after a hold")
+    restart = await cleo.expect("Ann is on hold, held from Protect")
+    assert restart.labels == ["Protect (suggested)"]
+    await cleo.press("Protect (suggested)")
+    await cleo.expect("Confirm: you clear Ann for Resuming after a hold (restart in Protect)")
+    await cleo.press("Confirm")
+    resumed = await ann.expect("Cleo confirmed your clearance")
+    assert "Your hold is over" in resumed.text
+    async with harness.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, ann.user_id)
+    assert athlete is not None
+    assert athlete.phase == "protect"
+
 
 async def test_a_clinician_cannot_act_for_an_athlete_they_are_not_linked_to(
     harness: Harness,
