@@ -392,6 +392,12 @@ async def on_clinician_press(
         await toast(query, texts.raw("clinician.side.not_linked"), alert=True)
         return
     _, athlete = owned
+    if athlete.consent_withdrawn_at is not None:
+        # The athlete withdrew consent: nothing of theirs is processed or shared.
+        await toast(
+            query, texts.render("clinician.side.withdrawn", athlete=athlete.first_name), alert=True
+        )
+        return
     today = local_today(athlete, services.clock.now())
     clearance: EngineClearance | None = None
     if action in (KIND, CONFIRM):

@@ -485,3 +485,23 @@ async def test_a_tick_waiting_on_the_athletes_lock_never_touches_them_once_erase
     await ann.expect_no_message(0.3)
     async with harness.store.transaction() as session:
         assert await traces(session, athlete_id=athlete.id, telegram_ids={ann.user_id}) == []
+
+
+async def test_a_clinician_gets_nothing_while_the_athlete_has_withdrawn_consent(
+    harness: Harness,
+) -> None:
+    ann = await harness.onboard("Ann")
+    cleo = await _linked_clinician(harness, ann)
+    await ann.send("/privacy")
+    await ann.expect("Clinicians")
+    await ann.press("Withdraw my agreement")
+    await ann.expect("Withdraw your agreement?")
+    await ann.press("Yes, withdraw")
+    await harness.drain(ann)
+    await cleo.send("/athletes")
+    await cleo.expect("Ann")
+    query = await cleo.press("PDF report for Ann")
+    await cleo.expect_no_message(0.3)
+    answer = await cleo.callback_answer(query)
+    assert answer["show_alert"]
+    assert "paused sharing" in answer["text"]
