@@ -144,6 +144,7 @@ def build_application(
             send=make_coach_sender(application),
             concurrency=settings.sending.concurrency,
         ),
+        silence=services.library.protocol.silence,
     )
     register(application)
     return application

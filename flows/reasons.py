@@ -73,6 +73,7 @@ class Reason(StrEnum):
     READINESS_LOW = "readiness_low"
     READINESS_MISSING = "readiness_missing"
     FEAR_GATE = "fear_gate"
+    READINESS_HOLDS = "readiness_holds"  # only confidence gates are unmet: support follows
     SLEEP_WITH_PAIN = "sleep_with_pain"
     NO_SESSION = "no_session"
     # progress and support
@@ -82,6 +83,8 @@ class Reason(StrEnum):
     SLEEP_SHORT = "sleep_short"
     PAUSED = "paused"
     MAINTAINING = "maintaining"
+    # silence (rules/silence.py)
+    FRESH_DAYS = "fresh_days"
 
 
 class EventKind(StrEnum):

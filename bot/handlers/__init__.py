@@ -32,6 +32,7 @@ from bot.handlers import (
     onboarding,
     privacy,
     progress,
+    readiness,
     report,
     settings,
 )
@@ -48,6 +49,7 @@ COMMANDS: dict[str, Any] = {
     "timezone": settings.on_timezone,
     "settings": settings.on_settings,
     "clearance": clearance.on_clearance,
+    "readiness": readiness.on_readiness,
     "coach": coach.on_coach,
     "clinician": clinician.on_clinician,
     "athletes": clinician.on_athletes,

@@ -1,5 +1,6 @@
 """Presses on menu buttons (``v1:<kind>:<arg>...``): /learn topics, /settings fields, /coach
-share levels, /stop, /privacy, /delete, /clinician and the clinician's own buttons."""
+share levels, /stop, the graduation choice, /privacy, /delete, /clinician and the
+clinician's own buttons."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.handlers import (
     coach,
     commands,
     erasure,
+    graduation,
     learn,
     privacy,
     progress,
@@ -45,6 +47,8 @@ async def on_menu(update: Update, context: RemodelContext) -> None:
         await coach.on_share_level(update, context, arg)
     elif data.kind == settings.FIELD and arg:
         await settings.on_field(update, context, arg)
+    elif data.kind == graduation.GRADUATE and arg:
+        await graduation.on_choice(update, context, arg)
     elif data.kind == privacy.PRIVACY and arg:
         await privacy.on_privacy_press(update, context, arg)
     elif data.kind == erasure.DELETE and data.args:

@@ -25,6 +25,7 @@ from bot.handlers.media import deliver_photo, replace_photo, upload_action
 from bot.handlers.milestones import current_milestones, undecided_day
 from bot.rendering import callbacks
 from bot.rendering.progress import ProgressFacts, progress_caption
+from bot.rendering.streak import STREAK_WINDOW_DAYS, days_kept
 from bot.sending import SendStatus
 from bot.storage import (
     Athlete,
@@ -32,6 +33,7 @@ from bot.storage import (
     get_athlete_by_telegram_id,
     list_checkins,
 )
+from flows.recognition import checkin_streak
 from flows.state import RehabState
 
 log = logging.getLogger(__name__)
@@ -171,6 +173,9 @@ async def _caption(services: Services, athlete: Athlete, view: ChartView, period
     today = local_today(athlete, services.clock.now())
     async with services.store.transaction() as session:
         rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+        streak_rows = await list_checkins(
+            session, athlete.id, since=today - timedelta(days=STREAK_WINDOW_DAYS)
+        )
         ahead = await current_milestones(services, session, athlete, undecided_day(rows, today))
     answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
     missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
@@ -187,6 +192,7 @@ async def _caption(services: Services, athlete: Athlete, view: ChartView, period
         answered_7d=answered,
         missed_7d=missed,
         latest_rest_pain=pains[-1] if pains else None,
+        checkin_streak=checkin_streak(days_kept(streak_rows), today),
         milestones=ahead,
     )
     return progress_caption(services.texts, facts)

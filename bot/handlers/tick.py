@@ -11,6 +11,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import RemodelContext
+from bot.handlers import graduation
 from bot.handlers.checkin import open_checkin, send_checkin
 from bot.handlers.common import deliver
 from bot.scheduling import CheckinSender
@@ -29,6 +30,7 @@ def make_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> Check
             if fresh is None:
                 return SendOutcome.failed("athlete vanished")
             dialogue, at, stale = await open_checkin(context, session, fresh, checkin)
+        await graduation.offer_if_due(context, fresh, checkin)  # once, when the programme is done
         outcome = await send_checkin(
             context, fresh, dialogue, at, stale, deactivate_if_blocked=False
         )

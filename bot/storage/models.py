@@ -159,6 +159,10 @@ class Athlete(_Base, table=True):
     reds_answers: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
 
     rehab_state: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
+    # Check-in cadence after graduation (flows.cadence.Choice value; None: by phase) and the
+    # local day the graduation message went out (once).
+    checkin_cadence: str | None = Field(default=None, sa_type=sa.String(16))
+    graduated_on: date | None = None
     phase: str | None = Field(default=None, sa_type=sa.String(32), index=True)
 
     next_morning_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -119,16 +119,27 @@ def _check_text(text: str, params: list[str], limit: int = MESSAGE_LIMIT) -> str
 
 
 class Message(Model):
-    """One message text: Telegram HTML with `{name}` placeholders listed in `params`."""
+    """One message text: Telegram HTML with `{name}` placeholders listed in `params`.
+
+    `variants`: other wordings of the same message (same placeholders), rotated day by
+    day where the engine says the same thing often (see `choices`)."""
 
     text: str
     params: list[str] = Field(default_factory=list)
     source: str | None = None
+    variants: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _text_ok(self) -> Message:
         _check_text(self.text, self.params)
+        for variant in self.variants:
+            _check_text(variant, self.params)
         return self
+
+    @property
+    def choices(self) -> list[str]:
+        """The text and its variants, in file order."""
+        return [self.text, *self.variants]
 
 
 class MessagesFile(Model):
@@ -286,6 +297,26 @@ class SleepRules(Model):
     poor_days: Int
 
 
+class SilenceRules(Model):
+    """Silence (flows/rules/silence.py, docs/protocol-calibration.md "Silence").
+
+    `spell_days`: consecutive days without an answered check-in that make a silent spell;
+    `fresh_days_needed`: answered days after a spell before progression resumes;
+    `reminder_stop_days`: unanswered days after which reminders stop (the ticker's back-off).
+    """
+
+    spell_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    fresh_days_needed: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    reminder_stop_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+
+
+class CadenceRules(Model):
+    """Check-in cadence (flows/cadence.py): `graduation_days` active days of maintenance
+    after which the programme is done and a light weekly check is offered."""
+
+    graduation_days: Int = Field(default_factory=lambda: Int(value=28, source="facts-2.4-phases"))
+
+
 class SiteClass(StrEnum):
     """Sites grouped by how they heal (flows.milestones.site_class): low-risk cortical,
     low-risk trabecular, high-risk cortical, high-risk trabecular."""
@@ -333,6 +364,8 @@ class ProtocolFile(Model):
     gates: GateRules
     reds: RedsRules
     sleep: SleepRules
+    silence: SilenceRules = Field(default_factory=SilenceRules)
+    cadence: CadenceRules = Field(default_factory=CadenceRules)
     holds: HoldRules
     calibration: list[CalibrationRange] = Field(default_factory=list)
 
@@ -663,8 +696,44 @@ class Modality(Model):
         return self
 
 
+class Variation(Model):
+    """One way to vary a cross-training session from day to day (easy to moderate only)."""
+
+    id: KebabId
+    text: str
+    #: Share of the dosed minutes; at most 1.0, so a variation never adds load.
+    minutes_factor: float = Field(default=1.0, gt=0, le=1.0)
+    #: Highest bone-load rank it suits: moderate efforts only where the feet do not land
+    #: at speed (options with ground contact at speed stay easy).
+    max_rank: int = Field(default=6, ge=1, le=6)
+
+    @model_validator(mode="after")
+    def _texts(self) -> Variation:
+        _check_text(self.text, [])
+        return self
+
+
+class Allowance(Model):
+    """Today's bone-load ceiling for cross-training (ranks as in FACTS §8).
+
+    `session_max_rank`: per kind of graded session, the highest rank offered beside it;
+    `rest_day_max_rank`: on a rest day (the bone's recovery day); `after_step_back_*`: for a
+    few days after the bone complained. `per_day`: how many options a day's message shows.
+    """
+
+    per_day: int = Field(default=2, ge=1, le=4)
+    rest_day_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_days: int = Field(default=0, ge=0)
+    session_max_rank: dict[ActivityKind, int] = Field(default_factory=dict)
+    source: str | None = None
+
+
 class CrossTrainingFile(Model):
     modalities: list[Modality]
+    allowance: Allowance = Field(default_factory=Allowance)
+    #: Rotated day by day; empty means every session is "as described" (no variation line).
+    variations: list[Variation] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- education

@@ -13,6 +13,7 @@ from bot.storage import (
     Slot,
     create_checkin_if_absent,
     get_athlete_by_telegram_id,
+    list_checkins,
     list_clearances,
     list_events,
     mark_answered,
@@ -318,3 +319,34 @@ async def test_resume_clearance_restarts_at_the_chosen_phase(harness: Harness) -
         kinds = [e.kind for e in await list_events(session, athlete.id)]
     assert clearance.allows == "resume:walk_strength"
     assert {"clearance", "released", "phase_changed"} <= set(kinds)
+
+
+async def test_readiness_questions_can_be_answered_again(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    await harness.drain(ann)
+    await ann.send("/readiness")
+    first = await ann.next_message()
+    while "confident" not in first.text:
+        first = await ann.next_message()
+    for _ in range(6):
+        assert "confident" in first.text
+        await ann.send("80")
+        first = await ann.next_message()
+    # The seventh question (energy and periods), then the result.
+    assert "period" in first.text
+    await ann.send("no")
+    assert await harness.drain(ann)
+    athlete = await _row(harness, ann)
+    async with harness.store.transaction() as session:
+        assert athlete.id is not None
+        rows = [
+            r
+            for r in await list_checkins(session, athlete.id)
+            if r.slot == Slot.WEEKLY and r.local_date == TODAY
+        ]
+    (row,) = rows
+    assert row.status is CheckinStatus.ANSWERED
+    assert row.answers is not None
+    assert row.answers["readiness"] == 48  # six ratings of 80, summed and divided by 10
+    await ann.send("/readiness")
+    await ann.expect("answered the confidence questions today already")

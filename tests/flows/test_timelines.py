@@ -335,3 +335,32 @@ def test_reached_milestones_have_no_projection(library: Library) -> None:
     assert m.run_restart.projected is None
     assert not m.full_return.reached
     assert m.full_return.projected is not None
+
+
+# --------------------------------------------------------------------------- readiness
+
+
+def test_when_only_confidence_holds_the_athlete_it_says_so_and_helps(library: Library) -> None:
+    last = len(library.plans.phases[Phase.RUN_BUILD].stages)
+    state = at(Phase.RUN_BUILD, last, entered=60)
+    history = days_before(20, replace(DONE, readiness=40, fear=2))
+    d = decide(library, make_profile(), state, replace(CLEAN, fear=2), history, DAY0)
+    assert d.action is Action.REPEAT
+    assert Reason.READINESS_LOW in d.reasons
+    assert Reason.READINESS_HOLDS in d.reasons
+    # The pass mark is explained with its source, and support is offered.
+    assert "pass mark is 50" in d.explanation
+    assert "I-PRRS" in d.explanation
+    assert library.text("safety", "support.readiness") in d.explanation
+    assert "/readiness" in d.explanation
+    assert "/learn" in d.explanation
+    assert any(e.kind is EventKind.SUPPORT_OFFERED for e in d.events)
+
+
+def test_readiness_support_waits_while_the_bone_still_gates(library: Library) -> None:
+    last = len(library.plans.phases[Phase.RUN_BUILD].stages)
+    state = at(Phase.RUN_BUILD, last, entered=3)  # the dwell is not served yet
+    history = days_before(20, replace(DONE, readiness=40, fear=2))
+    d = decide(library, make_profile(), state, replace(CLEAN, fear=2), history, DAY0)
+    assert Reason.MIN_DWELL in d.reasons
+    assert Reason.READINESS_HOLDS not in d.reasons

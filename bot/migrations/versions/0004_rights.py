@@ -1,7 +1,7 @@
 """The athlete's rights: consent log, clinician links, who confirmed a clearance.
 
-Revision ID: 0003_rights
-Revises: 0002_coach_posts
+Revision ID: 0004_rights
+Revises: 0003_checkin_cadence
 Create Date: 2026-03-02
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_rights"
-down_revision: str | None = "0002_coach_posts"
+revision: str = "0004_rights"
+down_revision: str | None = "0003_checkin_cadence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
