@@ -91,7 +91,7 @@ def build_application(
     run_ticker: bool = True,
 ) -> RemodelApp:
     """Build the Application: services, handlers, ordering, error handler, ticker."""
-    texts = Texts.from_entries({**library.coach.messages, **library.bot.messages})
+    texts = Texts.from_entries({**library.coach.messages, **library.bot.messages}, library.language)
     locks = AthleteLocks()
     services = Services(
         settings=settings,

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows.checkin import DailyCheckIn, DayRecord
-from flows.library.loader import Library
+from flows.library.loader import Library, render_message
 from flows.machine import PHASE_MACHINE
 from flows.phases import IMPACT_PHASES, MAIN_LINE, Phase
 from flows.profile import AthleteProfile, ClearanceKind, WeightBearing
@@ -177,7 +177,7 @@ class _Builder:
             msg = texts[f"reason.{reason.value}"]
             values = self.params.get(reason, {})
             text = pick(msg.choices, self.seed, self.today)
-            parts.append(text.format(**{p: values.get(p, "") for p in msg.params}))
+            parts.append(render_message(msg, values, self.library.language, text=text))
         parts += self.extra_text
         return Decision(
             new_state=state,

@@ -81,14 +81,16 @@ def distance(km: float) -> str:
 def render_clean_week(week: CleanWeek, texts: Texts) -> str:
     """The acknowledgement of a clean week: specific (sessions, the highest pain), short."""
     if week.sessions == 1:
-        # Plural seam: a Babel plural replaces these two keys once `input` brings Babel in.
-        text = texts.render("plan.clean_week.one_session", max_pain=week.max_pain)
+        # Plural seam: a Babel plural replaces these keys once `input` brings Babel in.
+        text = texts.render("plan.clean_week.one_session")
     elif week.sessions:
-        text = texts.render(
-            "plan.clean_week.sessions", sessions=week.sessions, max_pain=week.max_pain
-        )
+        text = texts.render("plan.clean_week.sessions", sessions=week.sessions)
     else:
-        text = texts.render("plan.clean_week.quiet", max_pain=week.max_pain)
+        text = texts.render("plan.clean_week.quiet")
+    if week.max_pain == 0:
+        text += " " + texts.render("plan.clean_week.pain_free")
+    else:
+        text += " " + texts.render("plan.clean_week.pain_low", max_pain=week.max_pain)
     if week.weeks > 1:
         text += " " + texts.render("plan.clean_week.weeks", weeks=week.weeks)
     return text

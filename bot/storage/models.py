@@ -138,6 +138,9 @@ class Athlete(_Base, table=True):
     chat_id: int = Field(sa_type=sa.BigInteger)
     first_name: str = Field(default="", sa_type=sa.String(128))
     language: str = Field(default="en", sa_type=sa.String(16))
+    #: What the athlete's Telegram client reports (BCP 47, e.g. "pt-BR"); ``language`` is
+    #: the content language chosen from it (flows.library.languages).
+    language_code: str | None = Field(default=None, sa_type=sa.String(35))
     time_zone: str = Field(default="UTC", sa_type=sa.String(64))
     morning_time: time = Field(default=time(7, 0), sa_type=sa.Time)
     evening_time: time = Field(default=time(20, 0), sa_type=sa.Time)

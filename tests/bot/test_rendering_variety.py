@@ -95,9 +95,20 @@ def test_a_clean_week_is_acknowledged_specifically() -> None:
     plan = plan_for_day(library(), profile(), state(Phase.WALK_RUN, 3), DAY, days)
     text = render_plan(plan, texts())
     assert "A clean week." in text
-    assert "3 sessions done, and the bone never above 1/10" in text
+    assert "Seven days of check-ins in a row and 3 sessions done." in text
+    assert "The bone never went above 1/10" in text
     later = plan_for_day(library(), profile(), state(Phase.WALK_RUN, 3), DAY, days[:-1])
     assert "clean week" not in render_plan(later, texts())
+
+
+def test_a_pain_free_week_says_so_plainly() -> None:
+    quiet = DailyCheckIn(pain_rest=0, pain_walking=0, next_morning_pain=0, night_pain=False)
+    days = [DayRecord(DAY - timedelta(days=i), quiet) for i in range(13, -1, -1)]
+    plan = plan_for_day(library(), profile(), state(Phase.PROTECT), DAY, days)
+    text = render_plan(plan, texts())
+    assert "Seven days of check-ins in a row. No pain at the bone all week" in text
+    assert "That makes 2 clean weeks in a row." in text
+    assert "0/10" not in text
 
 
 def test_streak_line() -> None:

@@ -1,7 +1,7 @@
 """The athlete's rights: consent log, clinician links, who confirmed a clearance.
 
-Revision ID: 0004_rights
-Revises: 0003_checkin_cadence
+Revision ID: 0005_rights
+Revises: 0004_language_code
 Create Date: 2026-03-02
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_rights"
-down_revision: str | None = "0003_checkin_cadence"
+revision: str = "0005_rights"
+down_revision: str | None = "0004_language_code"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
