@@ -69,6 +69,7 @@ class CrossTrainingOption:
     caution: str | None = None
     #: Today's way to do it (e.g. "3 minutes moderate, 2 minutes easy"), when rotated in.
     variation: str | None = None
+    family: str | None = None  # alike options (crosstraining.yaml `family`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,7 @@ def plan_for_day(
             intensity=m.intensity,
             stop_signs=m.stop_signs,
             caution=m.caution if profile.site in m.caution_sites else None,
+            family=m.family,
         )
         for m in sorted(catalogue.modalities, key=lambda m: (m.bone_load_rank, m.id))
         if _allowed(m, base, profile, allowance)
@@ -300,6 +302,30 @@ def _days_alike(
     return alike + block
 
 
+def _spread_families(order: list[CrossTrainingOption]) -> list[CrossTrainingOption]:
+    """The same order with no two options of a family next to each other (the list is read
+    as a ring), where that is possible: a day's window of consecutive options then never
+    offers two of a kind (hand cycling beside the arm bike). Moves only what it must."""
+    out = list(order)
+    n = len(out)
+    for i in range(n):
+        a, b = out[i], out[(i + 1) % n]
+        if a.family is None or a.family != b.family:
+            continue
+        for j in range(2, n):
+            c = out[(i + j) % n]
+            after = out[(i + j + 1) % n]
+            before = out[(i + j - 1) % n]
+            # Swap b with c when c fits beside a and b fits where c was.
+            if c.family != a.family and (
+                b.family is None or (b.family != after.family and b.family != before.family)
+            ):
+                k = (i + j) % n
+                out[(i + 1) % n], out[k] = c, b
+                break
+    return out
+
+
 def todays_cross_training(
     catalogue: CrossTrainingFile,
     options: Sequence[CrossTrainingOption],
@@ -319,7 +345,7 @@ def todays_cross_training(
     """
     if not options:
         return []
-    order = sorted(options, key=lambda o: (mix(seed, o.id), o.id))
+    order = _spread_families(sorted(options, key=lambda o: (mix(seed, o.id), o.id)))
     n = len(order)
     k = min(catalogue.allowance.per_day, n)
     day = today.toordinal()

@@ -23,6 +23,7 @@ from bot.handlers import (
     clearance,
     clinician,
     coach,
+    coach_group,
     commands,
     erasure,
     errors,
@@ -98,6 +99,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(
         CallbackQueryHandler(privacy.guard, pattern=r"^(?!v1:a:)"), group=GUARD_GROUP
+    )
+    # A coach group's own commands first: the private ones below do not answer in groups.
+    application.add_handler(
+        CommandHandler(
+            list(coach_group.GROUP_COMMANDS),
+            coach_group.on_group_command,
+            filters=new & filters.ChatType.GROUPS,
+        )
     )
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=new))

@@ -359,6 +359,9 @@ class CoachPostStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: Not sent on its own: folded into the group's daily status of the same day (a silent
+    #: athlete gives a coach one post a day, not an alert and then a status).
+    MERGED = "merged"
 
 
 class CoachPost(_Base, table=True):

@@ -820,6 +820,9 @@ class Modality(Model):
     stop_signs: str
     caution: str | None = None
     source: str | None = None
+    #: Options that feel alike (arm cranking, pool swimming, indoor cycling) share a family,
+    #: so one day's options are never two of a kind.
+    family: str | None = None
 
     @model_validator(mode="after")
     def _texts(self) -> Modality:

@@ -109,8 +109,8 @@ async def test_sport_outside_the_list_and_zones_by_alias_and_offset(harness: Har
     await bob.expect("morning check-in")
     await bob.send("9:30 a.m.")
     await bob.expect("evening check-in")
-    await bob.send("noon")  # less than 4 hours after the morning one
-    await _refused(bob, "at least 4 hours after", "“20:00”")
+    await bob.send("noon")  # the evening check-in asks about the day's session
+    await _refused(bob, "12:00 is not an evening time", "“20:00”")
     await bob.send("8")  # a bare hour at the evening question is the evening one
     await bob.expect("May I ask three short")
     await bob.press("No")
@@ -142,14 +142,16 @@ async def test_settings_checks_times_against_each_other_and_reads_sites(harness:
     await dee.expect("When should I send the morning check-in?")
     await dee.send("7.30pm")
     await _refused(dee, "not a morning time")
-    await dee.send("noon")  # still a morning time, 7 hours before the 19:00 evening
+    await dee.send("1pm")  # still a morning time, 6 hours before the 19:00 evening
     await dee.expect("Saved")
     await dee.send("/settings")
     await dee.expect("Which answer")
     await dee.press("Evening check-in time")
     await dee.expect("And the evening check-in?")
-    await dee.send("3pm")  # three hours after the 12:00 morning
-    await _refused(dee, "at least 4 hours after the morning one (12:00)")
+    await dee.send("3pm")
+    await _refused(dee, "15:00 is not an evening time")
+    await dee.send("4pm")  # three hours after the 13:00 morning
+    await _refused(dee, "at least 4 hours after the morning one (13:00)", "“20:00”")
     await dee.send("half 9")
     await dee.expect("Saved")
     await dee.send("/settings")
@@ -161,7 +163,7 @@ async def test_settings_checks_times_against_each_other_and_reads_sites(harness:
     await dee.send("front of shin")
     await dee.expect("Saved")
     athlete = await _athlete(harness, dee.user_id)
-    assert athlete.morning_time == time(12, 0)
+    assert athlete.morning_time == time(13, 0)
     assert athlete.evening_time == time(21, 30)
     assert athlete.injury_site == "anterior_tibia"
 

@@ -158,3 +158,12 @@ def test_alternate_day_phases_still_offer_every_option() -> None:
         session = None if plan.is_rest_day else SessionResult.DONE
         history.append(DayRecord(today, replace(CLEAN, session=session)))
     assert offered == allowed
+
+
+def test_one_day_never_offers_two_of_a_kind() -> None:
+    families = {m.id: m.family for m in real().crosstraining.modalities}
+    for profile in (make_profile(), make_profile(site=Site.FIBULA, diagnosis=DAY)):
+        for phase in (Phase.PROTECT, Phase.WALK_RUN, Phase.MAINTENANCE):
+            for plan in days(profile, at(phase), 21):
+                kinds = [families[o.id] for o in plan.cross_training_today if families[o.id]]
+                assert len(kinds) == len(set(kinds)), [o.id for o in plan.cross_training_today]
