@@ -32,6 +32,7 @@ from bot.dialogue.typed import Refusal, parse_typed
 from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
+from bot.metrics import ANSWERS
 from bot.rendering import callbacks
 from bot.rendering.keyboards import Value, token_value
 from bot.rendering.questions import render_answered
@@ -156,11 +157,13 @@ async def on_press(update: Update, context: RemodelContext) -> None:
     chat_id = message.chat.id if message is not None else query.from_user.id
     refused: _Refused | None = None
     applied: _Applied | None = None
+    reask: tuple[int, str, Position] | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, query.from_user.id)
         checked = _check_press(services, data, chat_id, athlete, dialogue)
         if isinstance(checked, _Refused):
             refused = checked
+            reask = _undelivered(services, refused, athlete, dialogue)
         else:
             assert athlete is not None
             assert dialogue is not None
@@ -179,8 +182,28 @@ async def on_press(update: Update, context: RemodelContext) -> None:
             await drop_keyboard(context, chat_id, message.message_id)
     elif refused is _Refused.ALREADY:
         await toast(query, texts.raw("answer.already"))
+        if reask is not None:
+            athlete_id, nonce, at = reask
+            await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)
     else:
         await toast(query, texts.raw("error.stale_button"))
+
+
+def _undelivered(
+    services: Services, refused: _Refused, athlete: Athlete | None, dialogue: Dialogue | None
+) -> tuple[int, str, Position] | None:
+    """The question to ask again when a press is refused as already recorded but the
+    question after it never reached the screen: the worker that recorded the answer died
+    before sending it, and this is Telegram delivering the unacknowledged press again
+    (bot/webhook.py). One athlete's updates are handled one after another (in a process by
+    its lock, across workers because an update is acknowledged only once handled), so a
+    question without a message here is not one being sent right now."""
+    if refused is not _Refused.ALREADY or athlete is None or athlete.id is None:
+        return None
+    if dialogue is None or dialogue.keyboard_message_id is not None:
+        return None
+    at = driver.position(services.questionnaires, dialogue)
+    return None if at is None else (athlete.id, dialogue.nonce, at)
 
 
 def _check_press(
@@ -240,6 +263,7 @@ async def _record(
         applied.closed = True
         return applied
     next_at = driver.record(services.questionnaires, dialogue, at, value)
+    ANSWERS.inc()
     if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(services, athlete, dialogue):
         next_at = None  # a red flag ends the check-in at once
     if onboarding.declined(dialogue):

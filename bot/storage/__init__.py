@@ -74,7 +74,14 @@ from bot.storage.dialogues import (
     set_keyboard_messages,
     start_dialogue,
 )
-from bot.storage.engine import Store, create_engine, is_postgres, is_sqlite
+from bot.storage.engine import (
+    Store,
+    athlete_scope,
+    create_engine,
+    current_athlete_scope,
+    is_postgres,
+    is_sqlite,
+)
 from bot.storage.group_commit import GroupCommit
 from bot.storage.journal import (
     EventKind,
@@ -137,6 +144,7 @@ __all__ = [
     "Store",
     "advance_dialogue",
     "append_event",
+    "athlete_scope",
     "claim_coach_posts",
     "clear_dialogue",
     "clinician_links_of",
@@ -144,6 +152,7 @@ __all__ = [
     "create_clinician_link",
     "create_coach_link",
     "create_engine",
+    "current_athlete_scope",
     "current_revision",
     "due_coach_links",
     "education_since",

@@ -42,6 +42,7 @@ __all__ = [
     "DialogueKind",
     "EducationLog",
     "Event",
+    "SendPacing",
     "ShareLevel",
     "Slot",
     "metadata",
@@ -456,3 +457,16 @@ class ClinicianLink(_Base, table=True):
     def live(self) -> bool:
         """Whether a clinician is bound to it and the athlete has not unlinked them."""
         return self.clinician_user_id is not None and self.revoked_at is None
+
+
+class SendPacing(_Base, table=True):
+    """One flood bucket shared by every worker: a GCRA theoretical arrival time in epoch
+    seconds on the database's clock. Key 0 is the bot's global bucket, other keys are chat
+    ids. Written only by the ``remodel_pace`` SQL function (bot/sending/shared_pacer.py)."""
+
+    __tablename__ = "send_pacing"
+
+    key: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    tat: float

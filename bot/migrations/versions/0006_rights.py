@@ -1,7 +1,7 @@
 """The athlete's rights: consent log, clinician links, who confirmed a clearance.
 
-Revision ID: 0005_rights
-Revises: 0004_language_code
+Revision ID: 0006_rights
+Revises: 0005_send_pacing
 Create Date: 2026-03-02
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_rights"
-down_revision: str | None = "0004_language_code"
+revision: str = "0006_rights"
+down_revision: str | None = "0005_send_pacing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
