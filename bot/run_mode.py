@@ -190,6 +190,7 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
                 allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=options.drop_pending_updates,
                 bootstrap_retries=BOOTSTRAP_RETRIES,
+                error_callback=_polling_error,
             )
             log.info("long polling started")
         await app.start()
@@ -215,6 +216,14 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any], options: RunOp
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+def _polling_error(exc: TelegramError) -> None:
+    """A failed getUpdates (PTB retries it): one line, not a traceback per round."""
+    if isinstance(exc, NetworkError):
+        log.warning("getUpdates failed (%s: %s); retrying", type(exc).__name__, exc.message)
+    else:
+        log.error("getUpdates failed; retrying", exc_info=exc)
 
 
 async def _start_webhook(

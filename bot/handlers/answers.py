@@ -148,11 +148,14 @@ async def on_press(update: Update, context: RemodelContext) -> None:
     chat_id = message.chat.id if message is not None else query.from_user.id
     refused: _Refused | None = None
     applied: _Applied | None = None
+    reask: tuple[int, str, Position] | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, query.from_user.id)
         checked = _check_press(services, data, chat_id, athlete, dialogue)
         if isinstance(checked, _Refused):
             refused = checked
+            if refused is _Refused.ALREADY:
+                reask = _undelivered(services, athlete, dialogue)
         else:
             assert athlete is not None
             assert dialogue is not None
@@ -171,8 +174,26 @@ async def on_press(update: Update, context: RemodelContext) -> None:
             await drop_keyboard(context, chat_id, message.message_id)
     elif refused is _Refused.ALREADY:
         await toast(query, texts.raw("answer.already"))
+        if reask is not None:
+            # The next question was never delivered (a crash between saving this answer and
+            # sending it): ask it now, or the athlete is stuck at an answered question.
+            athlete_id, nonce, at = reask
+            await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)
     else:
         await toast(query, texts.raw("error.stale_button"))
+
+
+def _undelivered(
+    services: Services, athlete: Athlete | None, dialogue: Dialogue | None
+) -> tuple[int, str, Position] | None:
+    """(athlete id, nonce, position) of the dialogue's current question when no message shows
+    it (the mark is written once the question is delivered), else None."""
+    if athlete is None or athlete.id is None or dialogue is None:
+        return None
+    if dialogue.keyboard_message_id is not None:
+        return None
+    at = driver.position(services.questionnaires, dialogue)
+    return None if at is None else (athlete.id, dialogue.nonce, at)
 
 
 def _check_press(
