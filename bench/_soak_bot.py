@@ -23,7 +23,7 @@ import json
 import sys
 from datetime import datetime
 
-import _common  # noqa: F401 - puts the project root on sys.path
+import _common  # puts the project root on sys.path; quiet_logs
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -44,7 +44,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -399,7 +399,9 @@ async def dump(database_url: str, schema: str | None) -> dict[str, Any]:
             out["checkins"], out["checkin_keys"] = checkins, keys
             rows = await conn.execute(sa.text("SELECT athlete_id, kind FROM events"))
             out["events"] = Counter((ids[r[0]], r[1]) for r in rows)
-            rows = await conn.execute(sa.text("SELECT athlete_id, kind, question_id FROM dialogues"))
+            rows = await conn.execute(
+                sa.text("SELECT athlete_id, kind, question_id FROM dialogues")
+            )
             out["dialogues"] = {ids[r[0]]: (str(r[1]), r[2]) for r in rows}
     finally:
         await engine.dispose()
@@ -480,13 +482,14 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
             for s in range(1, steps + 1)
             if (START + s * STEP).astimezone(ZONE).strftime("%H:%M") in ("07:30", "20:00")
         ]
-        kill_steps = set(rng.sample(active_steps, min(args.kills, len(active_steps))) if faulty else [])
+        kill_count = min(args.kills, len(active_steps)) if faulty else 0
+        kill_steps = set(rng.sample(active_steps, kill_count))
         kills = 0
         kill_log: list[str] = []
 
         async def wait_quiet() -> None:
-            while time.monotonic() - world.last_activity < quiet:
-                await asyncio.sleep(0.2)
+            while (left := quiet - (time.monotonic() - world.last_activity)) > 0:
+                await asyncio.sleep(left)  # noqa: ASYNC110 (activity is a timestamp, polled)
 
         async def tick() -> dict[str, Any]:
             await bot.command(f"at {clock.now().isoformat()}")
