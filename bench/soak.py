@@ -488,8 +488,9 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
         kill_log: list[str] = []
 
         async def wait_quiet() -> None:
-            while (left := quiet - (time.monotonic() - world.last_activity)) > 0:
-                await asyncio.sleep(left)  # noqa: ASYNC110 (activity is a timestamp, polled)
+            # Activity is a timestamp the athletes' loops move: sleep until it is old enough.
+            while (left := quiet - (time.monotonic() - world.last_activity)) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(left)
 
         async def tick() -> dict[str, Any]:
             await bot.command(f"at {clock.now().isoformat()}")
