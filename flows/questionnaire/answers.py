@@ -151,6 +151,12 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def _ascii_digits(text: str) -> bool:
+    """``text`` is 0-9 only. ``str.isdigit`` is also true for "²" and "①", which ``int``
+    refuses: a typed superscript must be refused politely, not crash the parser."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_answer(question: Question, raw_text: str, forms: QuestionnairesFile) -> Parsed | Refusal:
     """Parse a typed answer to `question` leniently; refuse anything else clearly."""
     lex = forms.lexicon
@@ -179,7 +185,7 @@ def parse_answer(question: Question, raw_text: str, forms: QuestionnairesFile) -
         domain = _domain_choice(question, text)
         if domain is not None:
             return Parsed(domain)
-        if text.isdigit() and 1 <= int(text) <= len(question.options):
+        if _ascii_digits(text) and 1 <= int(text) <= len(question.options):
             return Parsed(question.options[int(text) - 1].value)
         starts = [o for o in question.options if text and o.label.lower().startswith(text)]
         if len(starts) == 1:
