@@ -50,7 +50,11 @@ Side states:
 
 - `hold`: a red flag, a second step back within 14 days, a RED-S concern, or a clinician
   gate (impact loading or return to sport for high-risk/trabecular sites and fracture-line
-  or unknown grades). Only a recorded clinician clearance releases it.
+  or unknown grades). Only a recorded clinician clearance releases it (a resume restarts
+  at the phase the clinician named, never above the held one). Protect's gentle work stays
+  available unless a flag forbids loading; a pause taken on hold keeps the hold. Mild rest
+  or walking pain on one day is a caution day (no progression, an eased session), not a
+  hold (docs/protocol-calibration.md).
 - `paused`: the athlete asked for a pause; phase dwell clocks stop until resume. Red flags
   still act while paused.
 

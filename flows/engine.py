@@ -39,11 +39,14 @@ from flows.rules.progress import (
     morning_baseline,
     pain_free_run,
 )
-from flows.rules.safety import red_flags
+from flows.rules.safety import caution_signs, red_flags
 from flows.state import HoldReason, RehabState
 
 #: How many days of history the engine looks at (the longest window among the rules).
 HISTORY_DAYS = 42
+
+#: Unmet gates that are about confidence, not the bone (FACTS §5).
+READINESS_REASONS = frozenset({Reason.READINESS_LOW, Reason.READINESS_MISSING, Reason.FEAR_GATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +106,23 @@ def diagnosis_changed(state: RehabState, diagnosis_date: date, today: date) -> R
 
 def pause(state: RehabState, today: date) -> RehabState:
     """Pause at the athlete's request; dwell clocks stop. Pausing twice is a no-op.
-    Raises ValueError while on hold (a clinician hold cannot be paused away)."""
+
+    On hold the athlete may pause too (a holiday, an illness): the hold stays exactly as it
+    is (only a clearance ends it) and `paused_since` records the pause, so check-ins stop
+    and the hold is still there on resume."""
     if state.phase is Phase.PAUSED:
         return state
     if state.phase is Phase.HOLD:
-        raise ValueError("cannot pause while on hold")
+        return state if state.paused_since else replace(state, paused_since=today)
     PHASE_MACHINE.fire(state.phase, "pause")
     return replace(state, phase=Phase.PAUSED, paused_from=state.phase, paused_since=today)
 
 
 def resume(state: RehabState, today: date) -> RehabState:
-    """Resume after a pause, at the same phase and stage; paused days do not count."""
+    """Resume after a pause, at the same phase and stage; paused days do not count. A
+    pause taken on hold ends with the hold unchanged."""
+    if state.phase is Phase.HOLD:
+        return replace(state, paused_since=None)
     if state.phase is not Phase.PAUSED or state.paused_from is None:
         return state
     back = PHASE_MACHINE.fire(Phase.PAUSED, f"resume_to_{state.paused_from.value}")
@@ -200,8 +209,8 @@ def decide(
     phase = state.active_phase
 
     # 1. safety first.
-    flags = red_flags(p, phase, checkin, earlier)
-    if flags:
+    flags = red_flags(p, phase, checkin, earlier, today)
+    if flags and not _escalated_today(state, flags, today):
         return _red_flag_hold(library, b, state, flags, today)
     score = profile.reds.cra_points(profile.site)
     if score >= p.reds.score_restrict.value and state.hold_reason is not HoldReason.REDS:
@@ -227,11 +236,24 @@ def decide(
         if regression.step_back:
             for reason in regression.step_back:
                 b.reason(reason)
-            return _step_back(library, b, state, today)
+            return _step_back(library, b, profile, state, today)
         if regression.no_progress:
             for reason in regression.no_progress:
                 b.reason(reason)
             return b.build(state, Action.REPEAT)
+
+    # 3b. the caution tier: mild rest or walking pain on a first day (a red flag when it
+    # repeats, see rules.safety): no progression today, and the session eased.
+    rest, walking = caution_signs(p, phase, checkin)
+    if rest or walking:
+        if rest:
+            b.reason(Reason.CAUTION_REST_PAIN)
+        if walking:
+            b.reason(Reason.CAUTION_WALKING_PAIN)
+        until = today + timedelta(days=max(p.holds.eased_days.value - 1, 0))
+        eased = replace(state, eased_until=max(until, state.eased_until or until))
+        b.event(EventKind.CAUTION, phase=phase.value, stage=state.stage)
+        return b.build(eased, Action.REPEAT)
 
     # 4. advancement.
     if state.last_advance == today or phase is Phase.MAINTENANCE:
@@ -257,6 +279,18 @@ def _hold(state: RehabState, reason: HoldReason, today: date) -> RehabState:
     )
 
 
+def _escalated_today(state: RehabState, flags: Sequence[RedFlag], today: date) -> bool:
+    """Whether these flags already put the athlete on hold today: the morning's answers are
+    merged into the evening's check-in, and the same flags must not escalate twice."""
+    return (
+        state.phase is Phase.HOLD
+        and state.hold_reason is HoldReason.RED_FLAG
+        and state.held_since == today
+        and not any(f in URGENT_FLAGS for f in flags)
+        and {f.value for f in flags} <= set(state.hold_flags)
+    )
+
+
 def _red_flag_hold(
     library: Library, b: _Builder, state: RehabState, flags: list[RedFlag], today: date
 ) -> Decision:
@@ -271,8 +305,19 @@ def _red_flag_hold(
         phase=state.active_phase.value,
         stage=state.stage,
     )
+    values = tuple(f.value for f in flags)
+    already = state.phase is Phase.HOLD and state.hold_reason is HoldReason.RED_FLAG
+    # The full message (what to do, what to ask, how to record the answer) goes out once
+    # per hold; the same flags again while held get the short reminder. New flags, and
+    # anything urgent, always get the full text.
+    repeat = already and not urgent and set(values) <= set(state.hold_flags)
     held = _hold(state, HoldReason.RED_FLAG, today)
+    if already:
+        held = replace(held, held_since=state.held_since or today)
+    held = replace(held, hold_flags=tuple(dict.fromkeys((*state.hold_flags, *values))))
     key = "escalation.urgent" if urgent else "escalation.red_flag"
+    if repeat:
+        key = "escalation.red_flag_again"
     return b.build(
         held, Action.REFER, flags=flags, escalation=library.text("safety", key), urgent=urgent
     )
@@ -301,16 +346,10 @@ def _hold_or_release(
             c for c in profile.clearances if c.kind is ClearanceKind.RESUME and c.day >= since
         ]
         if resumes:
-            wanted = resumes[-1].resume_phase or Phase.PROTECT
-            # Never above where the athlete was; impact phases need an impact clearance or
-            # a resume clearance that names the phase explicitly (a clinician decision).
-            cap = MAIN_LINE.index(held_from)
-            if wanted not in MAIN_LINE or MAIN_LINE.index(wanted) > cap:
-                wanted = held_from
-            target = wanted
-            stage = state.stage if wanted is held_from else 1
+            target = restart_phase(held_from, resumes[-1].resume_phase)
+            stage = state.stage if target is held_from else 1
         else:
-            b.reason(Reason.AWAITING_REVIEW)
+            b.reason(Reason.AWAITING_REVIEW, days=(today - since).days + 1)
     if target is None:
         return b.build(state, Action.HOLD)
     new_phase = PHASE_MACHINE.fire(Phase.HOLD, f"release_to_{target.value}")
@@ -325,6 +364,17 @@ def _hold_or_release(
     if action is Action.ADVANCE:
         released = replace(released, last_advance=today)
     return b.build(released, action)
+
+
+def restart_phase(held_from: Phase, wanted: Phase | None) -> Phase:
+    """Where a resume clearance restarts an athlete held from `held_from`: the phase the
+    clinician named, never above the held one; by default the phase below it (protect
+    stays protect). A restart phase is a clinician's decision, so naming an impact phase
+    is allowed up to the held phase."""
+    cap = MAIN_LINE.index(held_from)
+    if wanted is None or wanted not in MAIN_LINE:
+        return MAIN_LINE[max(cap - 1, 0)]
+    return MAIN_LINE[min(MAIN_LINE.index(wanted), cap)]
 
 
 # --------------------------------------------------------------------------- support
@@ -353,7 +403,14 @@ def _support(library: Library, b: _Builder, days: Sequence[DayRecord]) -> None:
 # --------------------------------------------------------------------------- regression
 
 
-def _step_back(library: Library, b: _Builder, state: RehabState, today: date) -> Decision:
+def _step_back(
+    library: Library, b: _Builder, profile: AthleteProfile, state: RehabState, today: date
+) -> Decision:
+    """One stage down, or into the previous phase's last stage. Stepping back into a
+    phase the athlete already completed credits its minimum dwell (they served it before):
+    the dwell clock does not restart, only the stage must be climbed again (FACTS §4.2:
+    drop back one stage; BWH: return to the previous level). A release after a red-flag
+    or review hold is different: `RehabState.enter` restarts the dwell (conservative)."""
     p = library.protocol.pain
     episode_start = today - timedelta(days=p.step_back_episode_days.value)
     if any(d > episode_start for d in state.step_backs):
@@ -374,7 +431,8 @@ def _step_back(library: Library, b: _Builder, state: RehabState, today: date) ->
     else:
         prev = PHASE_MACHINE.fire(state.phase, "step_back")
         last = len(library.plans.phases[prev].stages)
-        new = state.enter(prev, last, today)
+        credit = min_dwell_days(library.protocol, profile, prev)
+        new = replace(state.enter(prev, last, today), phase_entered=today - timedelta(days=credit))
         b.event(EventKind.PHASE_CHANGED, **{"from": state.phase.value, "to": prev.value})
     new = replace(new, step_backs=(*recent, today))
     b.event(
@@ -398,7 +456,7 @@ def _advance_or_repeat(
     p = library.protocol
     phase = state.phase
     last_stage = len(library.plans.phases[phase].stages)
-    rule = p.stages[phase]
+    sessions_needed, stage_min_days = p.stages[phase].limits(profile.severity)
     baseline = morning_baseline(p, days[:-1])
     today_c = days[-1].checkin
 
@@ -412,7 +470,7 @@ def _advance_or_repeat(
 
     sessions = clean_sessions(p, days, state.stage_entered, baseline)
     stage_days = (today - state.stage_entered).days
-    stage_done = sessions >= rule.sessions_to_advance.value and stage_days >= rule.min_days.value
+    stage_done = sessions >= sessions_needed and stage_days >= stage_min_days
     if state.stage < last_stage:
         if stage_done:
             new = replace(state, stage=state.stage + 1, stage_entered=today, last_advance=today)
@@ -423,7 +481,7 @@ def _advance_or_repeat(
                 **{"from": state.stage, "to": state.stage + 1},
             )
             return b.build(new, Action.ADVANCE)
-        b.reason(Reason.STAGE_SESSIONS, needed=rule.sessions_to_advance.value, have=sessions)
+        b.reason(Reason.STAGE_SESSIONS, needed=sessions_needed, have=sessions)
         return b.build(state, Action.REPEAT)
 
     # Last stage: the phase gates.
@@ -431,6 +489,12 @@ def _advance_or_repeat(
     if unmet:
         for reason, params in unmet:
             b.reason(reason, **params)
+        if all(reason in READINESS_REASONS for reason, _ in unmet):
+            # The bone is ready; confidence is what holds the athlete. Say so, and offer
+            # what helps: the fear lessons, a graded-exposure task, a re-answer.
+            b.reason(Reason.READINESS_HOLDS)
+            b.extra_text.append(library.text("safety", "support.readiness"))
+            b.event(EventKind.SUPPORT_OFFERED, readiness=True)
         return b.build(state, Action.REPEAT, checklist=checklist)
     nxt = PHASE_MACHINE.fire(phase, "advance")
     if nxt in IMPACT_PHASES and profile.needs_impact_clearance:
@@ -450,6 +514,28 @@ def _advance_or_repeat(
     b.reason(Reason.PHASE_CRITERIA_MET)
     b.event(EventKind.PHASE_CHANGED, **{"from": phase.value, "to": nxt.value})
     return b.build(new, Action.ADVANCE, checklist=checklist)
+
+
+def unmet_gates(
+    library: Library,
+    profile: AthleteProfile,
+    state: RehabState,
+    history: Sequence[DayRecord],
+    today: date,
+) -> list[Reason]:
+    """The exit criteria of the athlete's current phase not met on `today`, judged on the
+    recorded days (`history`, today's record included if there is one). Empty when the
+    phase could be left now. Used when a clearance changes the profile between check-ins
+    (flows.clearances)."""
+    earliest = today - timedelta(days=HISTORY_DAYS)
+    days = sorted((r for r in history if earliest <= r.day <= today), key=lambda r: r.day)
+    if not days:
+        return [Reason.PAIN_FREE_DAYS]
+    sessions = clean_sessions(
+        library.protocol, days, state.stage_entered, morning_baseline(library.protocol, days)
+    )
+    unmet, _ = _phase_gates(library, profile, state, days, today, sessions)
+    return [reason for reason, _params in unmet]
 
 
 def _phase_gates(
@@ -480,14 +566,13 @@ def _phase_gates(
         if profile.weight_bearing in (WeightBearing.NONE, WeightBearing.PARTIAL):
             unmet.append((Reason.WEIGHT_BEARING, {}))
     else:
-        rule = p.stages[phase]
-        needed = rule.sessions_to_advance.value
+        needed, stage_min_days = p.stages[phase].limits(profile.severity)
         if phase is Phase.WALK_RUN:
             needed = g.continuous_runs_needed.value
         if sessions_at_last_stage < needed:
             reason = Reason.CONTINUOUS_RUNS if phase is Phase.WALK_RUN else Reason.STAGE_SESSIONS
             unmet.append((reason, {"needed": needed, "have": sessions_at_last_stage}))
-        elif (today - state.stage_entered).days < rule.min_days.value:
+        elif (today - state.stage_entered).days < stage_min_days:
             unmet.append((Reason.STAGE_SESSIONS, {"needed": needed, "have": needed - 1}))
     if phase is Phase.WALK_STRENGTH:
         if not any(r.checkin.walk_30min_pain_free for r in in_phase):

@@ -82,6 +82,7 @@ class DailyPlan:
     cross_training: list[CrossTrainingOption]
     snippet: SnippetChoice | None
     safety_line: str
+    eased: bool = False  # a caution day: the stage below, or stage 1's own easy dose
 
     def summary(self) -> str:
         """One line: 'walk_run 3: Walk 3 / jog 3, five times' or 'rest (cross-train 30 min)'."""
@@ -117,8 +118,11 @@ def plan_for_day(
     """The plan for `today` given the state after the latest decision.
 
     On a gate hold (waiting for a clearance) the session of the held phase and stage goes
-    on unchanged; on any other hold, or paused, there is no graded session and
-    cross-training is offered as in protect (hold) or in the phase paused from.
+    on unchanged; on a safety hold protect's gentle session is offered (unless a flag
+    behind the hold forbids any loading, `holds.no_loading_flags`: then none); paused,
+    there is no graded session and cross-training is offered as in the phase paused
+    from. On a caution day (`state.eased_until`) the session is eased: the stage below
+    in the same phase (`DailyPlan.eased`; stage 1 stays, with its own easy dose).
     `recent_snippet_ids` are snippets already shown (most recent last); pass at least the
     last few weeks' worth.
     """
@@ -133,9 +137,16 @@ def plan_for_day(
     plan = library.plans.phases[base]
     keeps_stage = phase is base or gate_hold
     stage_no = min(max(state.stage, 1), len(plan.stages)) if keeps_stage else 1
+    eased = state.eased_until is not None and today <= state.eased_until and keeps_stage
+    if eased:
+        stage_no = max(stage_no - 1, 1)
     stage = plan.stages[stage_no - 1]
     session: SessionPlan | None = None
-    graded = phase not in (Phase.HOLD, Phase.PAUSED) or gate_hold
+    no_loading = {f.value for f in library.protocol.holds.no_loading_flags.value}
+    safe_protect = (
+        phase is Phase.HOLD and not gate_hold and not (set(state.hold_flags) & no_loading)
+    )
+    graded = phase not in (Phase.HOLD, Phase.PAUSED) or gate_hold or safe_protect
     rest = not graded or _is_rest_day(plan, state, today, history)
     if graded:
         act = stage.activity
@@ -193,6 +204,7 @@ def plan_for_day(
         if snippet
         else None,
         safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
+        eased=eased,
     )
 
 

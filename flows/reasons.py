@@ -56,6 +56,9 @@ class Reason(StrEnum):
     MORNING_PAIN = "morning_pain"
     SYMPTOMS_24H = "symptoms_24h"
     SYMPTOMS_48H = "symptoms_48h"
+    # the caution tier (below a red flag)
+    CAUTION_REST_PAIN = "caution_rest_pain"
+    CAUTION_WALKING_PAIN = "caution_walking_pain"
     # gates not met
     MIN_DWELL = "min_dwell"
     PAIN_FREE_DAYS = "pain_free_days"
@@ -70,6 +73,7 @@ class Reason(StrEnum):
     READINESS_LOW = "readiness_low"
     READINESS_MISSING = "readiness_missing"
     FEAR_GATE = "fear_gate"
+    READINESS_HOLDS = "readiness_holds"  # only confidence gates are unmet: support follows
     SLEEP_WITH_PAIN = "sleep_with_pain"
     NO_SESSION = "no_session"
     # progress and support
@@ -93,3 +97,4 @@ class EventKind(StrEnum):
     CLINICIAN_REVIEW = "clinician_review"
     SUPPORT_OFFERED = "support_offered"
     REDS_SCREEN_ADVISED = "reds_screen_advised"
+    CAUTION = "caution"  # a caution-tier day: no progression, session eased

@@ -23,10 +23,14 @@ from typing import Any
 
 import yaml
 
+from flows.calibration import cell_of
 from flows.checkin import DailyCheckIn, DayRecord
+from flows.clearances import apply_clearance
 from flows.engine import decide, initial_state, pause, resume
 from flows.injury import parse_grade, parse_site
 from flows.library.loader import ContentError, Library, load_library
+from flows.library.schema import CalibrationRange
+from flows.milestones import project
 from flows.phases import MAIN_LINE, Phase
 from flows.plan import plan_for_day
 from flows.profile import (
@@ -36,7 +40,6 @@ from flows.profile import (
     Periods,
     RedsScreen,
     WeightBearing,
-    record_clearance,
 )
 
 DEFAULT_START = date(2025, 1, 6)
@@ -48,7 +51,8 @@ _SESSION_FIELDS = (
     "pain_sharp",
     "gait_changed",
 )
-JSON_VERSION = 1
+#: Version 2 added the run-restart day, the published windows and the clean projection.
+JSON_VERSION = 2
 
 
 class ScenarioError(ValueError):
@@ -85,15 +89,42 @@ class SimulationResult:
     rows: list[TimelineRow]
     phase_entered: dict[Phase, int]  # first simulation day each phase was entered
     diagnosis_offset: int  # days from diagnosis to simulation day 0
+    windows: CalibrationRange | None = None  # the published windows of the scenario's cell
+    #: A clean run's milestones from day 0 (simulation days): what the athlete is told on
+    #: the first day, before anything happens.
+    projected_run_restart: int | None = None
+    projected_return_to_sport: int | None = None
+
+    @property
+    def run_restart_day(self) -> int | None:
+        """The day the athlete entered walk_run (running restarts the next day)."""
+        return self.phase_entered.get(Phase.WALK_RUN)
 
     @property
     def return_to_sport_day(self) -> int | None:
         return self.phase_entered.get(Phase.RETURN_TO_SPORT)
 
+    def from_diagnosis(self, day: int | None) -> int | None:
+        return None if day is None else day + self.diagnosis_offset
+
     @property
     def return_to_sport_days_from_diagnosis(self) -> int | None:
-        day = self.return_to_sport_day
-        return None if day is None else day + self.diagnosis_offset
+        return self.from_diagnosis(self.return_to_sport_day)
+
+    def _windows_json(self) -> dict[str, Any] | None:
+        if self.windows is None:
+            return None
+        return {
+            part: {
+                "min_days": window.min_days,
+                "max_days": window.max_days,
+                "source": window.source,
+            }
+            for part, window in (
+                ("run_restart", self.windows.run_restart),
+                ("full_return", self.windows.full_return),
+            )
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON rendering (docs/simulator.md, "JSON output")."""
@@ -101,8 +132,15 @@ class SimulationResult:
             "version": JSON_VERSION,
             "scenario": self.scenario,
             "diagnosis_offset": self.diagnosis_offset,
+            "run_restart_day": self.run_restart_day,
+            "run_restart_days_from_diagnosis": self.from_diagnosis(self.run_restart_day),
             "return_to_sport_day": self.return_to_sport_day,
             "return_to_sport_days_from_diagnosis": self.return_to_sport_days_from_diagnosis,
+            "windows": self._windows_json(),
+            "projected": {
+                "run_restart_day": self.projected_run_restart,
+                "return_to_sport_day": self.projected_return_to_sport,
+            },
             "phase_entered": {p.value: d for p, d in self.phase_entered.items()},
             "timeline": [
                 {
@@ -133,6 +171,15 @@ class SimulationResult:
         lines.append("Phase entered (simulation day):")
         for phase, day in self.phase_entered.items():
             lines.append(f"  {phase.value:<16} day {day}")
+        run = self.from_diagnosis(self.run_restart_day)
+        lines.append(
+            "Running restarts: "
+            + (
+                f"day {self.run_restart_day} ({run} days after diagnosis)"
+                if run is not None
+                else "not reached"
+            )
+        )
         rts = self.return_to_sport_days_from_diagnosis
         lines.append(
             "Return to sport: "
@@ -142,6 +189,13 @@ class SimulationResult:
                 else "not reached"
             )
         )
+        if self.windows is not None:
+            run_w, full_w = self.windows.run_restart, self.windows.full_return
+            lines.append(
+                f"Published windows (days after diagnosis): running {run_w.min_days}-"
+                f"{run_w.max_days} [{run_w.source}], full return {full_w.min_days}-"
+                f"{full_w.max_days} [{full_w.source}]"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -248,7 +302,9 @@ def simulate(library: Library, scenario: Scenario) -> SimulationResult:
     for n in range(scenario.days):
         today = scenario.start + timedelta(days=n)
         for clearance in scenario.clearances.get(n, []):
-            profile = record_clearance(profile, clearance)
+            # As in the bot: a clearance acts the day it is recorded (flows.clearances).
+            applied = apply_clearance(library, profile, state, clearance, history, today)
+            profile, state = applied.profile, applied.state
         action = scenario.actions.get(n)
         if action == "pause":
             state = pause(state, today)
@@ -281,7 +337,26 @@ def simulate(library: Library, scenario: Scenario) -> SimulationResult:
             )
         )
     offset = (scenario.start - scenario.profile.diagnosis_date).days
-    return SimulationResult(scenario.name, rows, entered, offset)
+    first = project(
+        library,
+        scenario.profile,
+        initial_state(scenario.profile, scenario.start),
+        [],
+        scenario.start,
+    )
+
+    def sim_day(day: date | None) -> int | None:
+        return None if day is None else (day - scenario.start).days
+
+    return SimulationResult(
+        scenario.name,
+        rows,
+        entered,
+        offset,
+        windows=cell_of(library.protocol, scenario.profile),
+        projected_run_restart=sim_day(first.run_restart),
+        projected_return_to_sport=sim_day(first.full_return),
+    )
 
 
 def main(argv: Sequence[str], library_root: Path) -> int:

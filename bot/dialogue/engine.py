@@ -81,7 +81,7 @@ def profile_of(athlete: Athlete, clearances: Sequence[ClearanceRow] = ()) -> Ath
     reds = athlete.reds_answers or {}
     periods = reds.get("periods")
     previous = reds.get("previous_bsi")
-    kinds = {k.value for k in ClearanceKind}
+    kinds = frozenset(k.value for k in ClearanceKind)
     return AthleteProfile(
         site=Site(athlete.injury_site or Site.OTHER.value),
         grade=Grade(athlete.injury_grade or Grade.UNKNOWN.value),
@@ -90,9 +90,9 @@ def profile_of(athlete: Athlete, clearances: Sequence[ClearanceRow] = ()) -> Ath
         weekly_volume_km=athlete.weekly_volume_km,
         weight_bearing=WeightBearing(athlete.weight_bearing or WeightBearing.UNKNOWN.value),
         clearances=tuple(
-            Clearance(day=c.on_date, kind=ClearanceKind(c.allows))
+            clearance
             for c in clearances
-            if c.allows in kinds
+            if (clearance := decode_clearance(c.on_date, c.allows, kinds)) is not None
         ),
         reds=RedsScreen(
             restriction=reds.get("restriction"),
@@ -104,6 +104,30 @@ def profile_of(athlete: Athlete, clearances: Sequence[ClearanceRow] = ()) -> Ath
         morning_time=athlete.morning_time,
         evening_time=athlete.evening_time,
     )
+
+
+#: ``allows`` of a resume clearance that names its restart phase: ``resume:walk_strength``.
+RESUME_SEPARATOR = ":"
+
+
+def encode_clearance(clearance: Clearance) -> str:
+    """The ``allows`` column of a clearance row: the kind, and for a resume the phase the
+    clinician named (``resume:walk_strength``), so the row keeps what was cleared."""
+    if clearance.kind is ClearanceKind.RESUME and clearance.resume_phase is not None:
+        return f"{clearance.kind.value}{RESUME_SEPARATOR}{clearance.resume_phase.value}"
+    return clearance.kind.value
+
+
+def decode_clearance(on_date: date, allows: str, kinds: frozenset[str]) -> Clearance | None:
+    """The engine's clearance from a row (None for a kind this version does not know)."""
+    kind, _, phase = allows.partition(RESUME_SEPARATOR)
+    if kind not in kinds:
+        return None
+    try:
+        resume_phase = Phase(phase) if phase else None
+    except ValueError:
+        resume_phase = None
+    return Clearance(day=on_date, kind=ClearanceKind(kind), resume_phase=resume_phase)
 
 
 def current_phase(athlete: Athlete) -> Phase:

@@ -28,6 +28,7 @@ from bot.handlers import (
     menus,
     onboarding,
     progress,
+    readiness,
     report,
     settings,
 )
@@ -44,6 +45,7 @@ COMMANDS: dict[str, Any] = {
     "timezone": settings.on_timezone,
     "settings": settings.on_settings,
     "clearance": clearance.on_clearance,
+    "readiness": readiness.on_readiness,
     "coach": coach.on_coach,
     "help": commands.on_help,
     "support": commands.on_support,

@@ -16,6 +16,7 @@ from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, is_private, send
+from bot.rendering.milestones import render_milestone_change
 from bot.rendering.plans import render_decision, render_outlook, render_plan
 from bot.rendering.texts import Safe
 from bot.scheduling.timing import load_zone, local_date_of
@@ -43,8 +44,12 @@ from bot.storage import (
 from bot.storage.models import CheckinStatus, Dialogue
 from flows.checkin import DailyCheckIn, DayRecord
 from flows.engine import HISTORY_DAYS, Decision, decide
+from flows.milestones import moved_by
+from flows.phases import Phase
 from flows.plan import plan_for_day
+from flows.profile import AthleteProfile
 from flows.questionnaire.flow import checkin_from_answers
+from flows.reasons import Action
 from flows.state import RehabState
 
 log = logging.getLogger(__name__)
@@ -279,6 +284,10 @@ async def complete(
             return [texts.render("checkin.closed")]
     await _store_decision(session, athlete, decision, now)
     messages = [render_decision(decision, texts)]
+    days = [*earlier, DayRecord(today, merged)]
+    note = _milestones_moved(services, profile, state, decision, days, today)
+    if note is not None:
+        messages[0] = f"{messages[0]}\n\n{note}"
     if decision.red_flags:
         return messages
     if dialogue.kind is DialogueKind.MORNING:
@@ -340,6 +349,23 @@ async def late_red_flag(
         payload={"checkin_id": dialogue.checkin_id, **_summary(decision)},
     )
     return [render_decision(decision, services.texts)]
+
+
+def _milestones_moved(
+    services: Services,
+    profile: AthleteProfile,
+    state: RehabState,
+    decision: Decision,
+    days: list[DayRecord],
+    today: date,
+) -> str | None:
+    """How a step back or a new hold moved the milestone dates (None otherwise)."""
+    held = decision.new_state.phase is Phase.HOLD and state.phase is not Phase.HOLD
+    if decision.action is not Action.STEP_BACK and not held:
+        return None
+    before, after = moved_by(services.library, profile, state, decision.new_state, days, today)
+    why = "step_back" if decision.action is Action.STEP_BACK else "hold"
+    return render_milestone_change(before, after, services.texts, why)
 
 
 def _summary(decision: Decision) -> dict[str, object]:

@@ -26,6 +26,7 @@ from bot.storage import (
     set_active,
 )
 from flows.engine import pause, resume
+from flows.phases import Phase
 from flows.plan import plan_for_day
 from flows.state import RehabState
 
@@ -107,18 +108,15 @@ async def on_pause(update: Update, context: RemodelContext) -> None:
             reply = "pause.already"
         else:
             state = RehabState.from_dict(fresh.rehab_state or {})
-            try:
-                paused = pause(state, local_today(fresh, now))
-            except ValueError:
-                reply = "pause.on_hold"
-            else:
-                fresh.rehab_state = paused.to_dict()
-                fresh.phase = paused.phase.value
-                fresh.paused = True
-                await clear_dialogue(session, athlete.id)
-                await save_athlete(session, fresh, now)
-                await append_event(session, athlete_id=athlete.id, kind="paused", at=now)
-                reply = "pause.done"
+            # On hold a pause keeps the hold (flows.engine.pause); /clearance still works.
+            paused = pause(state, local_today(fresh, now))
+            fresh.rehab_state = paused.to_dict()
+            fresh.phase = paused.phase.value
+            fresh.paused = True
+            await clear_dialogue(session, athlete.id)
+            await save_athlete(session, fresh, now)
+            await append_event(session, athlete_id=athlete.id, kind="paused", at=now)
+            reply = "pause.done_on_hold" if paused.phase is Phase.HOLD else "pause.done"
     await send(context, athlete.chat_id, texts.render(reply))
 
 

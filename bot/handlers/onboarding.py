@@ -17,8 +17,11 @@ from bot.dialogue.typed import Refusal
 from bot.handlers import coach
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, is_private, send
+from bot.handlers.milestones import current_milestones
 from bot.rendering.keyboards import Value
+from bot.rendering.milestones import render_milestones
 from bot.rendering.plans import phase_label
+from bot.rendering.texts import Safe
 from bot.scheduling.timing import load_zone, local_date_of, rebase
 from bot.storage import (
     Athlete,
@@ -152,6 +155,8 @@ async def complete(
         at=now,
         payload={"phase": state.phase.value},
     )
+    # The athlete's first question is "when can I run again?": answer it at once.
+    ahead = await current_milestones(services, session, athlete, today)
     return [
         texts.render(
             "onboarding.done",
@@ -159,5 +164,6 @@ async def complete(
             morning=athlete.morning_time.strftime("%H:%M"),
             evening=athlete.evening_time.strftime("%H:%M"),
             timezone=athlete.time_zone,
+            milestones=Safe(render_milestones(ahead, texts) if ahead else ""),
         )
     ]

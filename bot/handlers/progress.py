@@ -22,6 +22,7 @@ from bot.context import RemodelContext, Services
 from bot.handlers.checkin import local_today
 from bot.handlers.common import is_private, send, toast
 from bot.handlers.media import deliver_photo, replace_photo, upload_action
+from bot.handlers.milestones import current_milestones, undecided_day
 from bot.rendering import callbacks
 from bot.rendering.progress import ProgressFacts, progress_caption
 from bot.sending import SendStatus
@@ -170,6 +171,7 @@ async def _caption(services: Services, athlete: Athlete, view: ChartView, period
     today = local_today(athlete, services.clock.now())
     async with services.store.transaction() as session:
         rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+        ahead = await current_milestones(services, session, athlete, undecided_day(rows, today))
     answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
     missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
     pains = [
@@ -185,5 +187,6 @@ async def _caption(services: Services, athlete: Athlete, view: ChartView, period
         answered_7d=answered,
         missed_7d=missed,
         latest_rest_pain=pains[-1] if pains else None,
+        milestones=ahead,
     )
     return progress_caption(services.texts, facts)

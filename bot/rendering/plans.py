@@ -43,6 +43,8 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
             for e in session.exercises
         ]
         parts.append(texts.render("plan.session", session=Safe("\n".join(lines))))
+        if plan.eased:
+            parts.append(texts.render("plan.eased"))
         if session.stop_rules:
             rules = "\n".join(f"• {rule}" for rule in session.stop_rules)
             parts.append(texts.render("plan.stop_rules", rules=Safe(rules)))

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.charts.model import ChartView, Period
+from bot.rendering.milestones import render_milestones_short
 from bot.rendering.plans import phase_label
 from bot.rendering.texts import Texts
+from flows.milestones import Milestones
 from flows.phases import Phase
 from flows.state import RehabState
 
@@ -33,6 +35,7 @@ class ProgressFacts:
     answered_7d: int
     missed_7d: int
     latest_rest_pain: int | None
+    milestones: Milestones | None = None  # running restarts / full return (timelines)
 
 
 CaptionPart = Callable[[Texts, ProgressFacts], str | None]
@@ -74,8 +77,14 @@ def pain(texts: Texts, facts: ProgressFacts) -> str:
     return texts.render("progress.caption.pain", pain=value)
 
 
+def milestones(texts: Texts, facts: ProgressFacts) -> str | None:
+    if facts.milestones is None:
+        return None
+    return render_milestones_short(facts.milestones, texts)
+
+
 #: The caption's lines, in order.
-CAPTION_PARTS: tuple[CaptionPart, ...] = (head, phase, hold, adherence, pain)
+CAPTION_PARTS: tuple[CaptionPart, ...] = (head, phase, hold, adherence, pain, milestones)
 
 
 def progress_caption(

@@ -24,6 +24,7 @@ from pydantic import (
 
 from flows.injury import Severity, Site
 from flows.phases import Phase
+from flows.reasons import RedFlag
 
 #: Telegram HTML tags allowed in texts (docs/content-format.md, "Text rules").
 ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"})
@@ -190,11 +191,27 @@ class DwellRule(Model):
     trabecular_extra: Int
 
 
-class StageRule(Model):
-    """How a ladder stage is climbed: clean sessions needed and minimum days at a stage."""
+class StageLimits(Model):
+    """Clean sessions needed and minimum days at a stage."""
 
     sessions_to_advance: Int
     min_days: Int
+
+
+class StageRule(Model):
+    """How a ladder stage is climbed: clean sessions needed and minimum days at a stage,
+    with optional faster or slower limits for some severity buckets (`by_severity`)."""
+
+    sessions_to_advance: Int
+    min_days: Int
+    by_severity: dict[Severity, StageLimits] = Field(default_factory=dict)
+
+    def limits(self, sev: Severity) -> tuple[int, int]:
+        """(clean sessions to advance, minimum days) at one stage for severity `sev`."""
+        own = self.by_severity.get(sev)
+        if own is not None:
+            return own.sessions_to_advance.value, own.min_days.value
+        return self.sessions_to_advance.value, self.min_days.value
 
 
 class PainRules(Model):
@@ -213,6 +230,25 @@ class PainRules(Model):
     second_step_back_window_days: Int  # a second step back within this window: review
     trend_days: Int  # pain at or above trend_min and not falling over this many days: red flag
     trend_min: Num
+
+
+class FlagList(Model):
+    """A list of red flags and the source key the choice rests on."""
+
+    value: list[RedFlag]
+    source: str
+    note: str = ""
+
+
+class HoldRules(Model):
+    """The two tiers below and at a red flag (docs/protocol-calibration.md, "Holds"):
+    a caution day for mild, short-lived rest or walking pain; a clinician hold for true
+    red flags; and which flags forbid even protect's gentle work while on hold."""
+
+    caution_pain_max: Num  # rest/walking pain up to this is a caution sign on a first day
+    caution_repeat_days: Int  # a caution sign on this many consecutive days is a red flag
+    eased_days: Int  # a caution day eases the session that day and the next ones
+    no_loading_flags: FlagList  # holds for these flags offer no session, even protect's
 
 
 class GateRules(Model):
@@ -250,16 +286,42 @@ class SleepRules(Model):
     poor_days: Int
 
 
-class CalibrationRange(Model):
-    """A published return-to-sport range the simulator is checked against."""
+class SiteClass(StrEnum):
+    """Sites grouped by how they heal (flows.milestones.site_class): low-risk cortical,
+    low-risk trabecular, high-risk cortical, high-risk trabecular."""
 
-    label: str
-    severities: list[Severity]
-    risk: Literal["low", "high", "any"] = "any"
-    min_days: int
-    max_days: int
+    LOW = "low"
+    TRABECULAR = "trabecular"
+    HIGH = "high"
+    HIGH_TRABECULAR = "high_trabecular"
+
+
+class Window(Model):
+    """A published (or, where marked D, design) span of days from diagnosis."""
+
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0)
     source: str
     note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.min_days > self.max_days:
+            raise ValueError("min_days is above max_days")
+        return self
+
+
+class CalibrationRange(Model):
+    """Published windows for one cell of the site class x severity grid: when running
+    restarts (first walk-run session) and when full return starts (entering
+    return_to_sport), in days from diagnosis. The simulator's clean run of every cell is
+    checked against them (tests/flows/test_calibration.py) and athletes are shown them."""
+
+    label: str
+    site_classes: list[SiteClass]
+    severities: list[Severity]
+    run_restart: Window
+    full_return: Window
 
 
 class ProtocolFile(Model):
@@ -271,7 +333,15 @@ class ProtocolFile(Model):
     gates: GateRules
     reds: RedsRules
     sleep: SleepRules
+    holds: HoldRules
     calibration: list[CalibrationRange] = Field(default_factory=list)
+
+    def window(self, site_class: SiteClass, sev: Severity) -> CalibrationRange | None:
+        """The calibration cell for a site class and severity (first match)."""
+        for cell in self.calibration:
+            if site_class in cell.site_classes and sev in cell.severities:
+                return cell
+        return None
 
 
 # --------------------------------------------------------------------------- questionnaires

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from flows.checkin import CHECKIN_FIELDS, SessionResult
-from flows.injury import SITE_ALIASES, Grade, Site
-from flows.library.schema import TOPICS, Int, Num
+from flows.injury import SITE_ALIASES, Grade, Severity, Site
+from flows.library.schema import TOPICS, FlagList, Int, Num, SiteClass
 from flows.phases import MAIN_LINE, Phase
 from flows.profile import PROFILE_TARGETS, Periods, WeightBearing
 from flows.reasons import Action, Reason, RedFlag
@@ -47,7 +47,7 @@ SAFETY_KEYS = (
 def _thresholds(model: BaseModel, path: str) -> list[tuple[str, str]]:
     """(path, source key) of every threshold in a protocol model, recursively."""
     found: list[tuple[str, str]] = []
-    if isinstance(model, Num | Int):
+    if isinstance(model, Num | Int | FlagList):
         return [(path, model.source)]
     for name in type(model).model_fields:
         value = getattr(model, name)
@@ -92,7 +92,16 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
     for path, key in _thresholds(proto, ""):
         need_source(where["protocol"], path, key)
     for i, cal in enumerate(proto.calibration):
-        need_source(where["protocol"], f"calibration[{i}] ({cal.label})", cal.source)
+        for part in ("run_restart", "full_return"):
+            window = getattr(cal, part)
+            need_source(where["protocol"], f"calibration[{i}] ({cal.label}).{part}", window.source)
+    if proto.calibration:
+        for site_class in SiteClass:
+            for sev in Severity:
+                if proto.window(site_class, sev) is None:
+                    problems.append(
+                        f"{where['protocol']}: calibration: no window for {site_class} / {sev}"
+                    )
     for phase in MAIN_LINE[:-1]:
         if phase not in proto.dwell:
             problems.append(f"{where['protocol']}: dwell: no entry for phase {phase}")

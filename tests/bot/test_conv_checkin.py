@@ -171,10 +171,10 @@ async def test_red_flag_ends_the_check_in_with_hold_and_escalation(harness: Harn
     assert rows[0].decision is not None
     assert rows[0].decision["red_flags"] == ["night_pain"]
     assert "red_flag" in [e.kind for e in events]
-    # /today now shows the hold: no graded session.
+    # /today now shows the hold: no graded session, only protect's gentle work (issue 10).
     await ann.send("/today")
     today = await ann.expect("On hold")
-    assert "Rest day" in today.text
+    assert "Protect and keep moving" in today.text
 
 
 async def test_urgent_red_flag_in_the_evening(harness: Harness) -> None:

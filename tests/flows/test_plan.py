@@ -78,17 +78,40 @@ def test_exercises_avoid_the_site(library: Library) -> None:
     assert "seated-calf-raise" in [e.id for e in plain.session.exercises]
 
 
-def test_hold_has_no_session(library: Library) -> None:
+def test_safety_hold_keeps_protect_work(library: Library) -> None:
+    """A red-flag hold offers protect's gentle session (never the held phase's), unless a
+    flag behind the hold forbids any loading."""
     held = replace(
         at(Phase.HOLD, 2),
         hold_reason=HoldReason.RED_FLAG,
         held_from=Phase.WALK_RUN,
         held_since=DAY0,
+        hold_flags=("night_pain",),
     )
     plan = plan_for_day(library, make_profile(), held, DAY0, [])
+    assert plan.session is not None
+    assert plan.session.phase is Phase.PROTECT
+    assert plan.session.stage == 1
+    assert plan.safety_line == library.text("safety", "safety_line.hold")
+    no_load = replace(held, hold_flags=("night_pain", "cannot_bear_weight"))
+    plan = plan_for_day(library, make_profile(), no_load, DAY0, [])
     assert plan.session is None
     assert plan.is_rest_day
-    assert plan.safety_line == library.text("safety", "safety_line.hold")
+
+
+def test_caution_day_eases_the_session(library: Library) -> None:
+    state = at(Phase.WALK_RUN, 3)
+    plain = plan_for_day(library, make_profile(), state, DAY0, [])
+    eased = plan_for_day(library, make_profile(), replace(state, eased_until=DAY0), DAY0, [])
+    assert plain.session is not None
+    assert eased.session is not None
+    assert eased.eased
+    assert not plain.eased
+    assert eased.session.stage == 2
+    after = plan_for_day(
+        library, make_profile(), replace(state, eased_until=DAY0), DAY0 + timedelta(days=1), []
+    )
+    assert not after.eased
 
 
 def test_snippet_relevance(library: Library) -> None:
@@ -136,8 +159,10 @@ def test_gate_hold_keeps_the_tolerated_session_without_progressing(library: Libr
         )
 
 
-def test_safety_hold_has_no_graded_session(library: Library) -> None:
-    flagged = held(HoldReason.RED_FLAG, Phase.WALK_RUN, 3)
+def test_no_loading_hold_has_no_graded_session(library: Library) -> None:
+    flagged = replace(
+        held(HoldReason.RED_FLAG, Phase.WALK_RUN, 3), hold_flags=("cannot_bear_weight",)
+    )
     plan = plan_for_day(library, make_profile(), flagged, DAY0, [])
     assert plan.session is None
     assert plan.is_rest_day
