@@ -515,6 +515,13 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
             if busy:
                 world.touch()
                 await wait_quiet()
+            if step % int(timedelta(days=1) / STEP) == 0:
+                print(
+                    f"... {label} run: day {step * STEP / timedelta(days=1):.0f} of {args.days}, "
+                    f"{world.answers_given} answers, {time.monotonic() - started:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
         await wait_quiet()
         world.done = True
         await asyncio.gather(*loops, return_exceptions=True)
