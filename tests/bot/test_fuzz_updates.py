@@ -42,7 +42,7 @@ async def run_sequence(sequence: list[Action]) -> FuzzWorld:
 
 
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
