@@ -36,6 +36,7 @@ source of truth.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -91,7 +92,7 @@ def build_application(
     run_ticker: bool = True,
 ) -> RemodelApp:
     """Build the Application: services, handlers, ordering, error handler, ticker."""
-    texts = Texts.from_entries({**library.coach.messages, **library.bot.messages})
+    texts = Texts.from_entries({**library.coach.messages, **library.bot.messages}, library.language)
     locks = AthleteLocks()
     services = Services(
         settings=settings,
@@ -144,6 +145,7 @@ def build_application(
             send=make_coach_sender(application),
             concurrency=settings.sending.concurrency,
         ),
+        silence=services.library.protocol.silence,
     )
     register(application)
     return application
@@ -173,3 +175,11 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         log.warning("command menu not set (%s); the commands still work", exc.message)
     if services.run_ticker and services.ticker is not None and application.job_queue is not None:
         services.ticker.install(application.job_queue)
+    # Start the render worker in the background (the first chart should not wait for it).
+    warming = services.render.warm_up()
+    warming.add_done_callback(_log_warm_up)
+
+
+def _log_warm_up(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("the render worker did not start: %s", future.exception())

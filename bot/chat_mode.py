@@ -10,8 +10,8 @@ The same composition root and handlers as ``remodel run``, wired to:
   (:mod:`bot.time_travel`): each jump ticks the scheduler through every due instant on the
   way, so the check-ins of the skipped days arrive in order, and those left unanswered are
   recorded as missed by the scheduler's own rules;
-* the sandbox's terminal client (:func:`sandbox.terminal.run_chat`), which numbers the
-  buttons and works with piped stdin, so a test can script a whole session.
+* the sandbox's terminal client (:func:`sandbox.terminal.run_chat`), which keys the
+  buttons (``#a``, ``#3``) and works with piped stdin, so a test can script a session.
 
 The sandbox is a development tool: only this module (the try-out mode) imports it, never the
 production path of ``remodel run``.
@@ -385,8 +385,8 @@ async def _chat(
                 write("(resuming the try-out stored in this database; --fresh starts over)")
             write(f"(simulated time: {describe(clock.now(), await zone())})")
             write(
-                "Type to chat, a number to press a button, :help for time travel, :quit to "
-                "leave. Try /start."
+                "Type to chat (a number is an answer), #a or #3 to press the button shown "
+                "as [#a] or [#3], :help for time travel, :quit to leave. Try /start."
             )
             await run_chat(
                 driver,

@@ -25,12 +25,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows.checkin import DailyCheckIn, DayRecord
-from flows.library.loader import Library
+from flows.library.loader import Library, render_message
 from flows.machine import PHASE_MACHINE
 from flows.phases import IMPACT_PHASES, MAIN_LINE, Phase
 from flows.profile import AthleteProfile, ClearanceKind, WeightBearing
 from flows.reasons import URGENT_FLAGS, Action, EventKind, Reason, RedFlag
-from flows.rules import readiness
+from flows.rules import readiness, silence
 from flows.rules.dwell import min_dwell_days
 from flows.rules.progress import (
     assess_regression,
@@ -41,6 +41,7 @@ from flows.rules.progress import (
 )
 from flows.rules.safety import caution_signs, red_flags
 from flows.state import HoldReason, RehabState
+from flows.variety import athlete_seed, pick
 
 #: How many days of history the engine looks at (the longest window among the rules).
 HISTORY_DAYS = 42
@@ -140,12 +141,16 @@ def resume(state: RehabState, today: date) -> RehabState:
 class _Builder:
     """Collects reasons and events while one decision is made."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, seed: int = 0, today: date | None = None) -> None:
         self.library = library
+        # Wording variants are picked per (athlete, day): see flows/variety.py.
+        self.seed = seed
+        self.today = today or date.min
         self.reasons: list[Reason] = []
         self.params: dict[Reason, dict[str, Any]] = {}
         self.events: list[Event] = []
         self.extra_text: list[str] = []
+        self.opening: list[str] = []  # said before the headline (a welcome back)
 
     def reason(self, reason: Reason, **params: Any) -> None:
         if reason not in self.reasons:
@@ -166,11 +171,13 @@ class _Builder:
         checklist: dict[str, bool] | None = None,
     ) -> Decision:
         texts = self.library.decisions.messages
-        parts = [texts[f"action.{action.value}"].text]
+        headline = pick(texts[f"action.{action.value}"].choices, self.seed, self.today)
+        parts = [*self.opening, headline]
         for reason in self.reasons:
             msg = texts[f"reason.{reason.value}"]
             values = self.params.get(reason, {})
-            parts.append(msg.text.format(**{p: values.get(p, "") for p in msg.params}))
+            text = pick(msg.choices, self.seed, self.today)
+            parts.append(render_message(msg, values, self.library.language, text=text))
         parts += self.extra_text
         return Decision(
             new_state=state,
@@ -205,13 +212,17 @@ def decide(
     earliest = today - timedelta(days=HISTORY_DAYS)
     earlier = sorted((r for r in history if earliest <= r.day < today), key=lambda r: r.day)
     days = [*earlier, DayRecord(today, checkin)]
-    b = _Builder(library)
+    b = _Builder(library, athlete_seed(profile), today)
     phase = state.active_phase
 
     # 1. safety first.
     flags = red_flags(p, phase, checkin, earlier, today)
     if flags and not _escalated_today(state, flags, today):
         return _red_flag_hold(library, b, state, flags, today)
+    quiet = silence.assess(p.silence, days)
+    if quiet.welcome_due(state, today):
+        state = replace(state, welcomed_back=today)
+        b.opening.append(library.text("decisions", "opening.welcome_back", days=quiet.silent_days))
     score = profile.reds.cra_points(profile.site)
     if score >= p.reds.score_restrict.value and state.hold_reason is not HoldReason.REDS:
         b.reason(Reason.REDS_RESTRICT)
@@ -260,7 +271,13 @@ def decide(
         if phase is Phase.MAINTENANCE:
             b.reason(Reason.MAINTAINING)
         return b.build(state, Action.REPEAT)
-    return _advance_or_repeat(library, b, profile, state, days, today)
+    # After a silent spell only fresh evidence counts, and a little of it first.
+    waiting = quiet.waiting(p.silence)
+    if waiting is not None:
+        b.reason(Reason.FRESH_DAYS, needed=waiting[0], have=waiting[1])
+        return b.build(state, Action.REPEAT)
+    fresh = silence.fresh_evidence(days, quiet)
+    return _advance_or_repeat(library, b, profile, state, fresh, today)
 
 
 # --------------------------------------------------------------------------- safety
@@ -363,7 +380,15 @@ def _hold_or_release(
     )
     if action is Action.ADVANCE:
         released = replace(released, last_advance=today)
+        _name_new_phase(library, b, new_phase)
     return b.build(released, action)
+
+
+def _name_new_phase(library: Library, b: _Builder, phase: Phase) -> None:
+    """A move up names the new phase and what changes (decisions.yaml `moved_up.<phase>`)."""
+    key = f"moved_up.{phase.value}"
+    if key in library.decisions.messages:
+        b.extra_text.append(library.text("decisions", key))
 
 
 def restart_phase(held_from: Phase, wanted: Phase | None) -> Phase:
@@ -474,7 +499,13 @@ def _advance_or_repeat(
     if state.stage < last_stage:
         if stage_done:
             new = replace(state, stage=state.stage + 1, stage_entered=today, last_advance=today)
-            b.reason(Reason.STAGE_COMPLETE)
+            nxt_stage = library.plans.phases[phase].stages[state.stage]
+            b.reason(
+                Reason.STAGE_COMPLETE,
+                stage=nxt_stage.stage,
+                stages=last_stage,
+                title=nxt_stage.title,
+            )
             b.event(
                 EventKind.STAGE_CHANGED,
                 phase=phase.value,
@@ -512,6 +543,7 @@ def _advance_or_repeat(
             return b.build(_hold(state, HoldReason.IMPACT_GATE, today), Action.HOLD)
     new = replace(state.enter(nxt, 1, today), step_backs=state.step_backs, last_advance=today)
     b.reason(Reason.PHASE_CRITERIA_MET)
+    _name_new_phase(library, b, nxt)
     b.event(EventKind.PHASE_CHANGED, **{"from": phase.value, "to": nxt.value})
     return b.build(new, Action.ADVANCE, checklist=checklist)
 

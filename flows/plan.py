@@ -8,16 +8,18 @@ simulator and logs).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from flows.checkin import DayRecord, SessionResult
 from flows.education import pick_snippet
 from flows.library.loader import Library
-from flows.library.schema import ActivityKind, PhasePlan
+from flows.library.schema import ActivityKind, CrossTrainingFile, Modality, PhasePlan
 from flows.phases import Phase
 from flows.profile import AthleteProfile
+from flows.recognition import CleanWeek, clean_week
 from flows.state import GATE_HOLDS, RehabState
+from flows.variety import athlete_seed, mix
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,9 @@ class SessionPlan:
     foot_contacts: int | None = None
     volume_fraction: float | None = None
     exercises: list[ExerciseItem] = field(default_factory=list)
+    #: `volume_fraction` of the athlete's pre-injury weekly volume, when they gave it.
+    weekly_km: float | None = None
+    usual_weekly_km: float | None = None
     stop_rules: list[str] = field(default_factory=list)
 
     @property
@@ -62,6 +67,9 @@ class CrossTrainingOption:
     intensity: str
     stop_signs: str
     caution: str | None = None
+    #: Today's way to do it (e.g. "3 minutes moderate, 2 minutes easy"), when rotated in.
+    variation: str | None = None
+    family: str | None = None  # alike options (crosstraining.yaml `family`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +90,19 @@ class DailyPlan:
     cross_training: list[CrossTrainingOption]
     snippet: SnippetChoice | None
     safety_line: str
+    #: Today's few options (see `todays_cross_training`), lowest bone load first.
+    cross_training_today: list[CrossTrainingOption] = field(default_factory=list)
+    #: The highest bone-load rank offered today.
+    bone_load_allowance: int = 6
+    #: Set on the day a clean week completes (flows/recognition.py).
+    clean_week: CleanWeek | None = None
     eased: bool = False  # a caution day: the stage below, or stage 1's own easy dose
 
     def summary(self) -> str:
         """One line: 'walk_run 3: Walk 3 / jog 3, five times' or 'rest (cross-train 30 min)'."""
         if self.session is None or self.is_rest_day:
-            minutes = self.cross_training[0].minutes if self.cross_training else 0
+            options = self.cross_training_today or self.cross_training
+            minutes = options[0].minutes if options else 0
             return f"{self.phase.value} {self.stage}: rest day (cross-train {minutes} min)"
         return f"{self.phase.value} {self.stage}: {self.session.title}"
 
@@ -170,10 +185,14 @@ def plan_for_day(
             volume_fraction=act.volume_fraction,
             exercises=exercises,
             stop_rules=list(plan.stop_rules),
+            weekly_km=_weekly_km(profile, act.volume_fraction),
+            usual_weekly_km=profile.weekly_volume_km if act.volume_fraction else None,
         )
     replace_minutes = plan.cross_training_minutes
     if session is not None and session.kind in (ActivityKind.WALK_RUN, ActivityKind.RUN):
         replace_minutes = session.total_minutes or replace_minutes
+    catalogue = library.crosstraining
+    allowance = bone_load_allowance(catalogue, session, rest, state, today)
     cross = [
         CrossTrainingOption(
             id=m.id,
@@ -183,9 +202,10 @@ def plan_for_day(
             intensity=m.intensity,
             stop_signs=m.stop_signs,
             caution=m.caution if profile.site in m.caution_sites else None,
+            family=m.family,
         )
-        for m in sorted(library.crosstraining.modalities, key=lambda m: (m.bone_load_rank, m.id))
-        if base in m.phases and profile.site not in m.excluded_sites
+        for m in sorted(catalogue.modalities, key=lambda m: (m.bone_load_rank, m.id))
+        if _allowed(m, base, profile, allowance)
     ]
     snippet = pick_snippet(
         library.education.snippets,
@@ -204,8 +224,155 @@ def plan_for_day(
         if snippet
         else None,
         safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
+        cross_training_today=todays_cross_training(
+            catalogue,
+            cross,
+            athlete_seed(profile),
+            today,
+            # Off the graded plan (a safety hold, paused) every day is alike: daily turns.
+            turn=_days_alike(plan, state, today, history, rest) if graded else None,
+        ),
+        bone_load_allowance=allowance,
+        clean_week=clean_week(library.protocol, state, history, today),
         eased=eased,
     )
+
+
+def _weekly_km(profile: AthleteProfile, fraction: float | None) -> float | None:
+    """The week's target distance: the fraction of the pre-injury weekly volume, rounded
+    to whole kilometres (to 0.5 km below 10 km), or None when either is unknown."""
+    usual = profile.weekly_volume_km
+    if fraction is None or not usual:
+        return None
+    km = usual * fraction
+    return float(round(km)) if km >= 10 else round(km * 2) / 2
+
+
+# --------------------------------------------------------------------------- cross-training
+
+
+def _allowed(m: Modality, phase: Phase, profile: AthleteProfile, allowance: int) -> bool:
+    return (
+        phase in m.phases and profile.site not in m.excluded_sites and m.bone_load_rank <= allowance
+    )
+
+
+def bone_load_allowance(
+    catalogue: CrossTrainingFile,
+    session: SessionPlan | None,
+    rest_day: bool,
+    state: RehabState,
+    today: date,
+) -> int:
+    """The highest bone-load rank (FACTS §8) offered today: never above the graded
+    session's own load, lower on a rest day and for a few days after a step back."""
+    rules = catalogue.allowance
+    kind = session.kind if session is not None else ActivityKind.REST
+    ceiling = rules.session_max_rank.get(kind, 6)
+    if rest_day:
+        ceiling = min(ceiling, rules.rest_day_max_rank)
+    if any(0 <= (today - d).days < rules.after_step_back_days for d in state.step_backs):
+        ceiling = min(ceiling, rules.after_step_back_max_rank)
+    return ceiling
+
+
+#: The rotation's turn is counted in blocks of this many days from the phase start, so
+#: the count never needs more history than the engine keeps (42 days).
+ROTATION_BLOCK_DAYS = 28
+
+
+def _days_alike(
+    plan: PhasePlan,
+    state: RehabState,
+    today: date,
+    history: Sequence[DayRecord],
+    rest: bool,
+) -> int:
+    """Today's turn in the rotation: how many earlier days of the current block of the
+    phase were of today's kind (rest day or session day), plus the block number. Rest and
+    session days allow different options, so each kind keeps its own count: alternating
+    days never lock the rotation onto half of a list."""
+    block = max((today - state.phase_entered).days, 0) // ROTATION_BLOCK_DAYS
+    since = state.phase_entered + timedelta(days=block * ROTATION_BLOCK_DAYS)
+    alike = sum(
+        1
+        for i in range((today - since).days)
+        if _is_rest_day(plan, state, since + timedelta(days=i), history) is rest
+    )
+    return alike + block
+
+
+def _spread_families(order: list[CrossTrainingOption]) -> list[CrossTrainingOption]:
+    """The same order with no two options of a family next to each other (the list is read
+    as a ring), where that is possible: a day's window of consecutive options then never
+    offers two of a kind (hand cycling beside the arm bike). Moves only what it must."""
+    out = list(order)
+    n = len(out)
+    for i in range(n):
+        a, b = out[i], out[(i + 1) % n]
+        if a.family is None or a.family != b.family:
+            continue
+        for j in range(2, n):
+            c = out[(i + j) % n]
+            after = out[(i + j + 1) % n]
+            before = out[(i + j - 1) % n]
+            # Swap b with c when c fits beside a and b fits where c was.
+            if c.family != a.family and (
+                b.family is None or (b.family != after.family and b.family != before.family)
+            ):
+                k = (i + j) % n
+                out[(i + 1) % n], out[k] = c, b
+                break
+    return out
+
+
+def todays_cross_training(
+    catalogue: CrossTrainingFile,
+    options: Sequence[CrossTrainingOption],
+    seed: int,
+    today: date,
+    *,
+    turn: int | None = None,
+) -> list[CrossTrainingOption]:
+    """`allowance.per_day` of `options` for `today`, each with a way to vary it.
+
+    Deterministic in (seed, today, turn). The options are put in an order of the athlete's
+    own (seeded), and each turn shows the next `per_day` of them, so every allowed option
+    comes round within ceil(n / per_day) turns instead of the lowest-ranked few every day.
+    `turn` counts the days alike (see `_days_alike`; the date's ordinal when None). The
+    variation (intensity and duration) rotates on its own count, so an option does not
+    come back the same way. Today's picks are listed lowest bone load first.
+    """
+    if not options:
+        return []
+    order = _spread_families(sorted(options, key=lambda o: (mix(seed, o.id), o.id)))
+    n = len(order)
+    k = min(catalogue.allowance.per_day, n)
+    day = today.toordinal()
+    start = ((day if turn is None else turn) * k) % n
+    picks = sorted(
+        (order[(start + i) % n] for i in range(k)), key=lambda o: (o.bone_load_rank, o.id)
+    )
+    variations = catalogue.variations
+    if not variations:
+        return picks
+    first = (day + seed) % len(variations)
+    out: list[CrossTrainingOption] = []
+    used: set[str] = set()
+    for i, option in enumerate(picks):
+        # Today's turn of the list, skipping what does not suit this option's bone load
+        # and what the other option of the day already got.
+        cycle = [variations[(first + i + j) % len(variations)] for j in range(len(variations))]
+        suitable = [v for v in cycle if option.bone_load_rank <= v.max_rank]
+        fresh = [v for v in suitable if v.id not in used]
+        if not suitable:
+            out.append(option)
+            continue
+        v = (fresh or suitable)[0]
+        used.add(v.id)
+        minutes = max(round(option.minutes * v.minutes_factor), 1) if option.minutes else 0
+        out.append(replace(option, minutes=minutes, variation=v.text))
+    return out
 
 
 def _relevant_topics(

@@ -83,6 +83,8 @@ class Reason(StrEnum):
     SLEEP_SHORT = "sleep_short"
     PAUSED = "paused"
     MAINTAINING = "maintaining"
+    # silence (rules/silence.py)
+    FRESH_DAYS = "fresh_days"
 
 
 class EventKind(StrEnum):

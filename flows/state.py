@@ -49,6 +49,7 @@ class RehabState:
     held_from: Phase | None = None
     step_backs: tuple[date, ...] = ()  # recent step-back days (kept for the review rule)
     last_advance: date | None = None  # at most one advance per local day
+    welcomed_back: date | None = None  # the return day already welcomed (rules/silence.py)
     #: The red flags behind a red-flag hold (some forbid even protect's gentle work).
     hold_flags: tuple[str, ...] = ()
     #: A caution day eases the session up to and including this day (flows.plan).
@@ -104,6 +105,7 @@ class RehabState:
             "held_from": self.held_from.value if self.held_from else None,
             "step_backs": [s.isoformat() for s in self.step_backs],
             "last_advance": d(self.last_advance),
+            "welcomed_back": d(self.welcomed_back),
             "hold_flags": list(self.hold_flags),
             "eased_until": d(self.eased_until),
         }
@@ -129,6 +131,7 @@ class RehabState:
             held_from=p(data.get("held_from")),
             step_backs=tuple(date.fromisoformat(s) for s in data.get("step_backs", [])),
             last_advance=d(data.get("last_advance")),
+            welcomed_back=d(data.get("welcomed_back")),
             hold_flags=tuple(str(f) for f in data.get("hold_flags") or ()),
             eased_until=d(data.get("eased_until")),
         )

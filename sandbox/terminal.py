@@ -1,14 +1,15 @@
 """A terminal chat client over the sandbox: one user talks to the bot line by line.
 
 * the bot's messages are printed as they arrive, including ones nobody asked for
-  (scheduled check-ins), with their buttons numbered: ``[1] Yes  [2] No`` (a button whose
-  label is a number shows just that number: ``[0]  [1] ... [10]  [12] Skip``);
-* a line holding a number presses that button when the newest message shows buttons;
-  otherwise (or with ``=`` in front, as in ``=3``) it is sent as text, the answer to a
-  number question;
+  (scheduled check-ins), with a key for each button: ``[#a] Yes  [#b] No``; a button
+  labelled with a number is keyed by that number: ``[#0] [#1] ... [#10]  [#a] Skip``;
+* a line starting with ``#`` presses the button with that key on the newest message
+  showing buttons (``#a``, ``#3``): keys never collide with what a person types;
+* every other line is sent as the user's text, so a bare number ("7") is always the
+  answer to a number question, never a button whose position happens to match; ``=`` in
+  front sends the rest as it is (``=#1`` sends "#1", ``=:)`` sends ":)");
 * a line starting with ``:`` goes to ``on_meta`` (e.g. ``:tomorrow`` for time travel) and
-  what it returns is printed; ``:quit`` or end of input ends the chat;
-* any other line is sent as the user's text.
+  what it returns is printed; ``:quit`` or end of input ends the chat.
 
 Only line-oriented reads and writes on the given streams: it works in a plain terminal and
 with piped input. When the input is not a terminal (a script), the next line is read only
@@ -56,18 +57,46 @@ def render(message: BotMessage, *, edited: bool = False) -> str:
         lines.append(
             "     "
             + "  ".join(
-                f"[{key}]" if key == label else f"[{key}] {label}"
+                f"[{PRESS}{key}]" if key == label else f"[{PRESS}{key}] {label}"
                 for key, label in zip(keys, labels, strict=True)
             )
         )
     return "\n".join(lines)
 
 
+PRESS = "#"
+"""What a line starts with to press a button (``#a``, ``#3``)."""
+
+LITERAL = "="
+"""What a line starts with to send the rest as text as it is (``=#1``, ``=:)``)."""
+
+
+def _letters(index: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "aa": keys for buttons without a number label."""
+    key = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        key = chr(ord("a") + rest) + key
+    return key
+
+
 def button_keys(labels: list[str]) -> list[str]:
-    """What to type to press each button: a button labelled with a number is pressed by
-    typing that number (so "3" on a 0-10 row means 3, not the third button); every other
-    button by its position among the buttons."""
-    return [label if label.isdigit() else str(i) for i, label in enumerate(labels, 1)]
+    """The key of each button (typed after ``#``): a button labelled with a number keeps
+    that number (``#3`` on a 0-10 row is 3, not the third button); every other button
+    gets a letter in order (``#a``, ``#b``...). Letters and numbers never collide, and a
+    repeated number label falls back to a letter."""
+    numbers = [label for label in labels if label.isascii() and label.isdigit()]
+    unique = {n for n in numbers if numbers.count(n) == 1}
+    keys: list[str] = []
+    letter = 0
+    for label in labels:
+        if label in unique:
+            keys.append(label)
+        else:
+            keys.append(_letters(letter))
+            letter += 1
+    return keys
 
 
 class _Screen:
@@ -102,11 +131,6 @@ class _Screen:
             ):
                 self.latest_with_buttons = None  # its buttons were removed by an edit
             self.changed.set()
-
-    def buttons_on_latest(self) -> bool:
-        """Whether the newest bot message on screen still shows buttons."""
-        latest = self.latest_with_buttons
-        return latest is not None and latest.message_id == self.latest_id
 
     def write(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -176,12 +200,11 @@ async def run_chat(
                 elif answer:
                     screen.write(answer)
                 acted = on_meta is not None
-            elif line.isdigit() and screen.buttons_on_latest():
-                acted = await _press_number(chat, screen, int(line))
+            elif line.startswith(PRESS) and len(line) > len(PRESS):
+                acted = await _press_key(chat, screen, line.removeprefix(PRESS).strip())
             else:
-                # A number with no buttons on screen is an answer to a number question;
-                # "=" in front sends the rest as text even when buttons are shown.
-                line = line.removeprefix("=") or line
+                # Everything else is text: a bare number answers a number question.
+                line = line.removeprefix(LITERAL) or line
                 try:
                     await chat.send(line)
                 except SandboxError as exc:
@@ -242,16 +265,16 @@ async def _settle(
             await asyncio.wait_for(screen.changed.wait(), min(SETTLE_STEP, deadline - now))
 
 
-async def _press_number(chat: ChatDriver, screen: _Screen, number: int) -> bool:
+async def _press_key(chat: ChatDriver, screen: _Screen, key: str) -> bool:
     message = screen.latest_with_buttons
     buttons = [b for row in message.buttons for b in row] if message else []
     keys = button_keys([b.text for b in buttons])
-    if message is None or str(number) not in keys:
-        screen.write(f"(no button [{number}] on the latest message)")
+    if message is None or key.lower() not in keys:
+        screen.write(f"(no button [{PRESS}{key}] on the latest message)")
         return False
-    button = buttons[keys.index(str(number))]
+    button = buttons[keys.index(key.lower())]
     if button.callback_data is None:
-        screen.write(f"(button [{number}] opens {button.url}; nothing to press here)")
+        screen.write(f"(button [{PRESS}{key}] opens {button.url}; nothing to press here)")
         return False
     try:
         await chat.press_data(message.message_id, button.callback_data)

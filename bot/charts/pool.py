@@ -54,11 +54,22 @@ class RenderPool:
             call = _Call(function, args, kwargs)
             return await loop.run_in_executor(self._pool(), call)
 
+    def warm_up(self) -> asyncio.Future[None]:
+        """Start the worker and import the renderer now, so the first chart an athlete asks
+        for does not wait for a process to start (seconds on a small machine)."""
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._pool(), _Call(_import_renderer, (), {}))
+
     def shutdown(self) -> None:
         """Stop the workers (pending renders are cancelled)."""
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _import_renderer() -> None:
+    import bot.charts.render
+    import bot.report.pdf  # noqa: F401
 
 
 class _Call:

@@ -26,6 +26,7 @@ matplotlib.use("Agg")  # before anything imports pyplot; we never do, but a libr
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -244,6 +245,9 @@ def _pain(
     ax.axhline(limits.rest_red_flag, color=VERMILION, linewidth=1.4, linestyle="--", zorder=1)
     days = [d for d in record.days if first <= d.day <= last]
     plotted = False
+    # Dots help on two weeks; on months they only clutter: lines alone, thinner.
+    span = (last - first).days + 1
+    dot, width = (6.0, 2.0) if span <= 16 else (3.5, 1.6) if span <= 60 else (0.0, 1.3)
     for attr, _key, colour, shape in SERIES:
         points = [(d.day, getattr(d, attr)) for d in days if getattr(d, attr) is not None]
         if not points:
@@ -251,7 +255,7 @@ def _pain(
         plotted = True
         xs = [_x(p[0]) for p in points]
         ys = [p[1] for p in points]
-        ax.plot(xs, ys, color=colour, marker=shape, markersize=6, linewidth=2.0, zorder=3)
+        ax.plot(xs, ys, color=colour, marker=shape, markersize=dot, linewidth=width, zorder=3)
     ax.set_ylim(-0.5, 10.5)
     ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel(words["pain.axis"])
@@ -277,6 +281,20 @@ def _pain(
         xs = [x for x in xs if x <= _x(last)]
         if xs:
             strip.scatter(xs, [index] * len(xs), color=colour, marker=shape, s=70, zorder=3)
+        if kind is MarkerKind.HOLD:
+            # How long progression was held (a warning sign holds it without a separate
+            # hold event): a bar from the hold to its release.
+            for held in (s for s in record.spans if s.held):
+                left, right = max(held.start, first), min(held.end or last, last)
+                if left <= right:
+                    strip.plot(
+                        [_x(left), _x(right) + (0 if held.end else 0.5)],
+                        [index, index],
+                        color=colour,
+                        linewidth=6,
+                        solid_capstyle="butt",
+                        zorder=2,
+                    )
     # Legend below, two columns, with the bands spelled out.
     handles: list[Any] = [
         Line2D([], [], color=c, marker=m, linewidth=2, label=words[k]) for _, k, c, m in SERIES
@@ -411,6 +429,7 @@ def _checkins(
     weeks = (last - monday).days // 7 + 1
     status = {(m.day, m.slot): m.status for m in record.slots if first <= m.day <= last}
     gap = 0.08
+    cells: list[Rectangle] = []
     for offset in range((last - monday).days + 1):
         day = monday + timedelta(days=offset)
         column, row = offset // 7, day.weekday()
@@ -419,16 +438,19 @@ def _checkins(
             colour = SLOT_COLOURS[mark] if mark is not None else EMPTY_CELL
             if day < first:
                 colour = PAPER
-            ax.add_patch(
+            # Halves of one day sit close together; days are set apart by a wider gap.
+            cells.append(
                 Rectangle(
-                    (column + gap / 2, row + half * 0.5 + gap / 4),
+                    (column + gap / 2, row + 0.07 + half * 0.44),
                     1 - gap,
-                    0.5 - gap / 2,
+                    0.42,
                     facecolor=colour,
                     edgecolor=INK if mark is SlotStatus.OPEN else "none",
                     linewidth=0.8,
                 )
             )
+    # One collection draws hundreds of cells far faster than one patch each.
+    ax.add_collection(PatchCollection(cells, match_original=True))
     ax.set_xlim(0, max(weeks, 1))
     ax.set_ylim(7, 0)
     ax.set_yticks([r + 0.5 for r in range(7)])

@@ -1,72 +1,28 @@
-"""Resolve what an athlete types as a time zone: an IANA name or a city.
+"""Resolve what an athlete types as a time zone, with the library's aliases.
 
-``Europe/Berlin``, ``europe/berlin``, ``Berlin``, ``new york``, ``Sao Paulo``, ``UTC`` all
-resolve; a few common cities that are not zone names map through :data:`ALIASES`.
+The reading itself is pure and lives in :mod:`flows.reading.zones` (tzdata's city and
+country tables, aliases and offsets from content/<lang>/readings.yaml); this is the edge's
+view of it: a zone name or ``None`` (a country with several zones is ``None`` here; at a
+question the reader answers it with a short choice of cities).
 """
 
 from __future__ import annotations
 
-import unicodedata
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-ALIASES: dict[str, str] = {
-    "utc": "UTC",
-    "gmt": "Europe/London",
-    "uk": "Europe/London",
-    "munich": "Europe/Berlin",
-    "frankfurt": "Europe/Berlin",
-    "hamburg": "Europe/Berlin",
-    "barcelona": "Europe/Madrid",
-    "milan": "Europe/Rome",
-    "geneva": "Europe/Zurich",
-    "manchester": "Europe/London",
-    "edinburgh": "Europe/London",
-    "boston": "America/New_York",
-    "washington": "America/New_York",
-    "miami": "America/New_York",
-    "atlanta": "America/New_York",
-    "montreal": "America/Toronto",
-    "san francisco": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles",
-    "houston": "America/Chicago",
-    "dallas": "America/Chicago",
-    "boulder": "America/Denver",
-    "beijing": "Asia/Shanghai",
-    "mumbai": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata",
-    "bangalore": "Asia/Kolkata",
-    "cape town": "Africa/Johannesburg",
-    "wellington": "Pacific/Auckland",
-}
+from flows.library.schema import ReadingsFile
+from flows.reading.zones import read_zone, zone_label
+
+__all__ = ["resolve_timezone", "zone_label"]
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(ascii_text.replace("_", " ").replace("-", " ").lower().split())
-
-
-@cache
-def _index() -> dict[str, str]:
-    names = sorted(n for n in available_timezones() if "/" in n or n == "UTC")
-    index: dict[str, str] = {}
-    for name in names:
-        if name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
-            continue
-        index.setdefault(_fold(name), name)
-        index.setdefault(_fold(name.rsplit("/", 1)[-1]), name)
-    return index
-
-
-def resolve_timezone(text: str) -> str | None:
+def resolve_timezone(text: str, readings: ReadingsFile | None = None) -> str | None:
     """The IANA name for ``text``, or ``None`` when it names no zone or city we know."""
-    folded = _fold(text.strip())
-    if not folded or len(folded) > 64:
+    aliases = readings.zone_aliases if readings is not None else {}
+    offsets = readings.zone_offsets if readings is not None else {}
+    lead = readings.zone_lead if readings is not None else []
+    found = read_zone(text, aliases, offsets, lead)
+    if not isinstance(found, str):
         return None
-    name = ALIASES.get(folded) or _index().get(folded)
-    if name is None:
-        return None
-    ZoneInfo(name)  # raises if tzdata lacks it, which would be our bug
-    return name
+    ZoneInfo(found)  # raises if tzdata lacks it, which would be our bug
+    return found

@@ -5,7 +5,7 @@ Values stored in the dialogue row are JSON-safe: times of day become ``"HH:MM"``
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from bot.rendering.keyboards import SKIPPED, Value
 from flows.library import Library
@@ -22,9 +22,20 @@ class Refusal(Exception):
         self.reason = reason
 
 
-def parse_typed(library: Library, question: Question, text: str) -> Value:
-    """Parse ``text`` as an answer to ``question``; :class:`Refusal` when it is not one."""
-    result = parse_answer(question, text, library.questionnaires)
+def parse_typed(
+    library: Library, question: Question, text: str, *, today: date | None = None
+) -> Value:
+    """Read ``text`` as an answer to ``question`` with the library's readings.yaml;
+    :class:`Refusal` when it is not one. ``today`` (the athlete's local date) lets a typed
+    date ("2 November") be counted back."""
+    result = parse_answer(
+        question,
+        text,
+        library.questionnaires,
+        library.readings,
+        today=today,
+        language=library.language,
+    )
     if isinstance(result, EngineRefusal):
         raise Refusal(result.text)
     value = result.value

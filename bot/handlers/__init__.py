@@ -22,6 +22,7 @@ from bot.handlers import (
     checkin,
     clearance,
     coach,
+    coach_group,
     commands,
     errors,
     learn,
@@ -75,6 +76,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     # New messages only: an edited message must not count as a second answer.
     new = filters.UpdateType.MESSAGE
+    # A coach group's own commands first: the private ones below do not answer in groups.
+    application.add_handler(
+        CommandHandler(
+            list(coach_group.GROUP_COMMANDS),
+            coach_group.on_group_command,
+            filters=new & filters.ChatType.GROUPS,
+        )
+    )
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(

@@ -112,8 +112,16 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             reply = texts.render("answer.too_long")
         else:
             try:
-                value = parse_typed(services.library, at.question, text)
-                await onboarding.validate(services, athlete, dialogue.kind, at.question, value)
+                today = checkin.local_today(athlete, services.clock.now())
+                value = parse_typed(services.library, at.question, text, today=today)
+                await onboarding.validate(
+                    services,
+                    athlete,
+                    dialogue.kind,
+                    at.question,
+                    value,
+                    answers=driver.answers_of(dialogue),
+                )
             except Refusal as refusal:
                 reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
             else:

@@ -41,6 +41,7 @@ from bot.storage import (
 from bot.storage.models import Dialogue
 from flows.clearances import ClearanceOutcome, apply_clearance
 from flows.engine import restart_phase
+from flows.library import formats
 from flows.library.schema import Condition, Option, Question, Questionnaire, QuestionType
 from flows.phases import MAIN_LINE, Phase
 from flows.profile import Clearance, ClearanceKind
@@ -175,7 +176,7 @@ async def complete(
     applied = await apply_recorded_clearance(services, session, athlete, clearance, now)
     done = texts.render(
         "clearance.done",
-        date=on_date.isoformat(),
+        date=formats.day(texts.language, on_date),
         scope=texts.raw(f"clearance.kind.{kind.value}"),
     )
     return ["\n\n".join([done, *applied.messages])]

@@ -2,7 +2,8 @@
 chooses what is shared; the group gets alerts from the event log (red flag, step back,
 phase change) according to that choice, and on a schedule (the ticker's coach pass, see
 :mod:`bot.handlers.coach_posts`) a daily status, a weekly digest and missed-check-in
-alerts. Group members never get athlete buttons, and no command answers in a group.
+alerts. Group members never get athlete buttons; the group's own commands (/status,
+/today, /progress, /help) are answered by :mod:`bot.handlers.coach_group`.
 
 The athlete stops sharing with ``/coach`` -> stop: every link is revoked and the bot leaves
 the groups. A group that removes the bot (``my_chat_member``) has its links revoked; one
@@ -18,6 +19,7 @@ from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import TelegramError
 
 from bot.context import RemodelContext
+from bot.handlers.coach_posts import red_flag_labels
 from bot.handlers.common import deliver, is_private, send, toast
 from bot.rendering import callbacks
 from bot.rendering.plans import phase_label
@@ -187,6 +189,15 @@ async def notify(context: RemodelContext, athlete_id: int, since: datetime) -> N
                     "coach.alert.phase_changed",
                     athlete=athlete.first_name,
                     phase=phase_label(texts, phase) if phase else "",
+                )
+            elif event.kind == EventKind.RED_FLAG and link.share_level is ShareLevel.FULL:
+                # Everything shared: the coach reads which warning signs, not just "one".
+                names = red_flag_labels(services.library)
+                codes = [str(code) for code in event.payload.get("flags") or []]
+                text = texts.render(
+                    "coach.alert.red_flag_detail",
+                    athlete=athlete.first_name,
+                    signs="; ".join(names.get(code, code) for code in codes) or "–",
                 )
             else:
                 text = texts.render(f"coach.alert.{event.kind}", athlete=athlete.first_name)

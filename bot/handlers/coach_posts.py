@@ -8,6 +8,8 @@ answered and nothing else (never a symptom); ``trend`` adds the phase and the pa
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,22 +18,27 @@ from telegram.ext import Application
 
 from bot.context import RemodelContext
 from bot.handlers.checkin import history
+from bot.handlers.coach_charts import send_group_chart
 from bot.handlers.common import deliver
 from bot.rendering.plans import phase_label
 from bot.rendering.texts import Safe, Texts
 from bot.scheduling import PostSender, load_zone
-from bot.sending import SendOutcome
+from bot.scheduling.timing import local_date_of
+from bot.sending import SendOutcome, SendStatus
 from bot.storage import (
     Athlete,
+    Checkin,
     CheckinStatus,
     CoachLink,
     CoachPost,
     CoachPostKind,
     ShareLevel,
+    Slot,
     list_checkins,
     list_events,
 )
 from flows.checkin import DailyCheckIn, DayRecord, SessionResult
+from flows.library import Library
 from flows.reasons import EventKind
 from flows.state import RehabState
 
@@ -60,9 +67,15 @@ def make_coach_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
         context = RemodelContext(application)
         services = context.services
         async with services.store.transaction() as session:
-            text = await compose(services.texts, session, post, link, athlete)
+            text = await compose(
+                services.texts, session, post, link, athlete, red_flag_labels(services.library)
+            )
         assert link.group_chat_id is not None
         outcome = await deliver(context, link.group_chat_id, text)
+        if post.kind is CoachPostKind.DIGEST and outcome.status is SendStatus.SENT:
+            # The week as a picture, as far as the share level allows (best effort: the
+            # digest's text is what counts as sent).
+            await send_group_chart(context, link, athlete)
         return SendOutcome(
             outcome.status, outcome.value, outcome.new_chat_id, outcome.error, outcome.message_id
         )
@@ -70,10 +83,26 @@ def make_coach_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
     return send_post
 
 
+def red_flag_labels(library: Library) -> dict[str, str]:
+    """Warning-sign code -> its plain label (content/en/safety.yaml ``red_flag.<code>``)."""
+    prefix = "red_flag."
+    return {
+        key.removeprefix(prefix): html.unescape(message.text)
+        for key, message in library.safety.messages.items()
+        if key.startswith(prefix)
+    }
+
+
 async def compose(
-    texts: Texts, session: AsyncSession, post: CoachPost, link: CoachLink, athlete: Athlete
+    texts: Texts,
+    session: AsyncSession,
+    post: CoachPost,
+    link: CoachLink,
+    athlete: Athlete,
+    red_flags: Mapping[str, str] | None = None,
 ) -> str:
-    """The text of ``post`` for ``link``'s group: only what its share level allows."""
+    """The text of ``post`` for ``link``'s group: only what its share level allows.
+    ``red_flags`` names the warning signs (code -> label) that ``full`` shows."""
     day = post.local_date
     if post.kind is CoachPostKind.MISSED:
         slot = str(post.payload.get("slot") or "morning")
@@ -86,7 +115,8 @@ async def compose(
     assert athlete.id is not None
     digest = post.kind is CoachPostKind.DIGEST
     first = day - timedelta(days=WEEK - 1 if digest else 0)
-    rows = await list_checkins(session, athlete.id, since=first, until=day)
+    earlier = await list_checkins(session, athlete.id, since=first - timedelta(days=1), until=day)
+    rows = [r for r in earlier if r.local_date >= first]
     answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
     missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
     head = "coach.digest.head" if digest else "coach.status.head"
@@ -97,6 +127,9 @@ async def compose(
         )
     else:
         parts.append(texts.render("coach.status.adherence", answered=answered, due=len(rows)))
+        unanswered = _missed_since_last_status(texts, earlier, day)
+        if unanswered:
+            parts.append(texts.render("coach.status.missed", slots=unanswered))
     if link.share_level is ShareLevel.ADHERENCE:
         return "\n".join(parts)
     days = await history(session, athlete, day + timedelta(days=1))
@@ -133,7 +166,28 @@ async def compose(
             )
         else:
             today = next((r.checkin for r in days if r.day == day), None)
-            parts.append(texts.render("coach.status.full", answers=Safe(_answers(texts, today))))
+            answers = Safe(_answers(texts, today))
+            zone = load_zone(athlete.time_zone)
+            since = datetime.combine(day, time(0), tzinfo=zone)
+            flagged = [
+                str(code)
+                for e in await list_events(
+                    session, athlete.id, since=since, kinds=[EventKind.RED_FLAG]
+                )
+                if local_date_of(e.at, zone) == day
+                for code in e.payload.get("flags") or []
+            ]
+            if not flagged or answers != texts.render("coach.nothing_answered"):
+                # A check-in a warning sign ended early has no other answers to list.
+                parts.append(texts.render("coach.status.full", answers=answers))
+            if flagged:
+                names = red_flags or {}
+                signs = "; ".join(dict.fromkeys(names.get(code, code) for code in flagged))
+                parts.append(texts.render("coach.status.warning", signs=signs))
+            if today is not None and today.note:
+                parts.append(
+                    texts.render("coach.status.note", athlete=athlete.first_name, note=today.note)
+                )
     return "\n".join(parts)
 
 
@@ -142,13 +196,35 @@ def _day(day: date) -> str:
 
 
 def _pains(texts: Texts, days: list[DayRecord], last: date, window: int) -> str:
+    """The worst site pain of each day, dated: ``Mon 02 1 · Tue 03 –``."""
     by_day = {r.day: r.checkin for r in days}
     values = []
     for offset in range(window - 1, -1, -1):
-        checkin = by_day.get(last - timedelta(days=offset))
+        day = last - timedelta(days=offset)
+        checkin = by_day.get(day)
         pains = checkin.site_pains() if checkin is not None else []
-        values.append(str(max(pains)) if pains else texts.raw("coach.no_data"))
-    return " · ".join(values)
+        value = str(max(pains)) if pains else texts.raw("coach.no_data")
+        values.append(texts.render("coach.pain_day", day=day.strftime("%a %d"), value=value))
+    return Safe(" · ".join(values))
+
+
+def _missed_since_last_status(texts: Texts, rows: Sequence[Checkin], day: date) -> str:
+    """The check-ins missed since the previous daily status (yesterday evening's is only
+    known missed today): ``Mon evening, Tue morning``; empty if none."""
+    missed = [
+        r
+        for r in rows
+        if r.status is CheckinStatus.MISSED
+        and r.slot is not Slot.WEEKLY
+        and (
+            r.local_date == day
+            or (r.local_date == day - timedelta(days=1) and r.slot is Slot.EVENING)
+        )
+    ]
+    return ", ".join(
+        f"{r.local_date.strftime('%a')} {texts.raw(f'slot.{r.slot.value}')}"
+        for r in sorted(missed, key=lambda r: r.due_at)
+    )
 
 
 def _answers(texts: Texts, checkin: DailyCheckIn | None) -> str:

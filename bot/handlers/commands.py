@@ -26,6 +26,7 @@ from bot.storage import (
     set_active,
 )
 from flows.engine import pause, resume
+from flows.library import formats
 from flows.phases import Phase
 from flows.plan import plan_for_day
 from flows.state import RehabState
@@ -152,7 +153,7 @@ def next_local(athlete: Athlete) -> str:
     due = athlete.next_due_at
     if due is None:
         return "–"
-    return due.astimezone(load_zone(athlete.time_zone)).strftime("%a %H:%M")
+    return formats.weekday_time(athlete.language, due.astimezone(load_zone(athlete.time_zone)))
 
 
 async def on_stop(update: Update, context: RemodelContext) -> None:

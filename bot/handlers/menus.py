@@ -1,12 +1,12 @@
 """Presses on menu buttons (``v1:<kind>:<arg>``): /learn topics, /settings fields, /coach
-share levels, /stop."""
+share levels, /stop, the graduation choice."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import RemodelContext
-from bot.handlers import coach, commands, learn, progress, settings
+from bot.handlers import coach, commands, graduation, learn, progress, settings
 from bot.handlers.common import toast
 from bot.rendering import callbacks
 
@@ -36,5 +36,7 @@ async def on_menu(update: Update, context: RemodelContext) -> None:
         await coach.on_share_level(update, context, arg)
     elif data.kind == settings.FIELD and arg:
         await settings.on_field(update, context, arg)
+    elif data.kind == graduation.GRADUATE and arg:
+        await graduation.on_choice(update, context, arg)
     else:
         await toast(query, texts.raw("error.stale_button"))

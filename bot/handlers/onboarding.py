@@ -5,6 +5,7 @@ question where it stopped; ``/start`` after ``/stop`` or a block reactivates the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from telegram import Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
-from bot.dialogue.timezones import resolve_timezone
+from bot.dialogue.timezones import resolve_timezone, zone_label
 from bot.dialogue.typed import Refusal
 from bot.handlers import coach
 from bot.handlers.asking import ask
@@ -35,7 +36,11 @@ from bot.storage import (
 )
 from bot.storage.models import Dialogue
 from flows.engine import initial_state
+from flows.library.languages import choose_language
 from flows.library.schema import Question
+from flows.questionnaire.answers import as_time, refusal_message
+from flows.reading.times import check_schedule
+from flows.reading.zones import ZoneChoice, read_zone
 
 CONSENT = "consent"
 
@@ -66,6 +71,7 @@ async def on_start(update: Update, context: RemodelContext) -> None:
         assert athlete.id is not None
         if athlete.chat_id != message.chat_id:
             athlete.chat_id = message.chat_id
+        _note_language(services, athlete, user.language_code)
         dialogue = await get_dialogue(session, athlete.id)
         if not athlete.active:
             athlete.active = True
@@ -107,13 +113,77 @@ async def on_start(update: Update, context: RemodelContext) -> None:
     )
 
 
+def _note_language(services: Services, athlete: Athlete, code: str | None) -> None:
+    """Keep what the athlete's Telegram app reports, and the content language chosen from
+    it among those loaded (one today; docs/content-format.md, "Adding a language")."""
+    code = code[:35] if code else None
+    if athlete.language_code != code:
+        athlete.language_code = code
+    default = services.library.language
+    language = choose_language(code, {default}, default)
+    if athlete.language != language:
+        athlete.language = language
+
+
+#: The onboarding questions of the two check-in times (their answers are "HH:MM").
+MORNING_TIME, EVENING_TIME = "morning_time", "evening_time"
+
+
 async def validate(
-    services: Services, athlete: Athlete, kind: DialogueKind, question: Question, value: Value
+    services: Services,
+    athlete: Athlete,
+    kind: DialogueKind,
+    question: Question,
+    value: Value,
+    *,
+    answers: Mapping[str, Any] | None = None,
 ) -> None:
-    """Checks only the edge can make: a typed time zone must name a real zone."""
+    """Checks only the edge can make, with what it knows beyond the answer: a typed time
+    zone must name a real zone; the morning and evening check-in times must sit right
+    against each other (the other one from ``answers`` given earlier in this dialogue,
+    else, once onboarded, from the athlete's row)."""
+    readings = services.library.readings
     typed_zone = question.maps_to == "profile.timezone" and isinstance(value, str)
-    if typed_zone and value != "other" and resolve_timezone(str(value)) is None:
-        raise Refusal(services.texts.render("timezone.unknown", text=value))
+    if typed_zone and value != "other":
+        found = read_zone(
+            str(value), readings.zone_aliases, readings.zone_offsets, readings.zone_lead
+        )
+        if isinstance(found, ZoneChoice):
+            reason = refusal_message(
+                readings,
+                "refusal.zone_ambiguous",
+                text=found.name,
+                examples="”, “".join(found.cities),
+            )
+            raise Refusal(reason or services.texts.render("timezone.unknown", text=value))
+        if found is None:
+            raise Refusal(services.texts.render("timezone.unknown", text=value))
+    if question.id in (MORNING_TIME, EVENING_TIME) and isinstance(value, str):
+        _check_times(services, athlete, question.id, value, answers or {})
+
+
+def _check_times(
+    services: Services, athlete: Athlete, asked: str, value: str, answers: Mapping[str, Any]
+) -> None:
+    readings = services.library.readings
+    given = as_time(value)
+    morning_answer = as_time(answers.get(MORNING_TIME))
+    evening_answer = as_time(answers.get(EVENING_TIME))
+    if asked == MORNING_TIME:
+        morning = given
+        evening = evening_answer or (athlete.evening_time if athlete.onboarded else None)
+    else:
+        evening = given
+        morning = morning_answer or (athlete.morning_time if athlete.onboarded else None)
+    problem = check_schedule(
+        readings.schedule,
+        morning=morning,
+        evening=evening,
+        asked="morning" if asked == MORNING_TIME else "evening",
+    )
+    if problem is not None:
+        reason = refusal_message(readings, problem.key, **problem.params)
+        raise Refusal(reason or problem.key)
 
 
 def declined(dialogue: Dialogue) -> bool:
@@ -136,7 +206,9 @@ async def complete(
     answers = driver.answers_of(dialogue)
     profile: dict[str, Any] = engine.profile_answers(questionnaire, answers)
     if profile.get("timezone"):
-        profile["timezone"] = resolve_timezone(str(profile["timezone"])) or "UTC"
+        profile["timezone"] = (
+            resolve_timezone(str(profile["timezone"]), services.library.readings) or "UTC"
+        )
     zone = load_zone(str(profile.get("timezone") or athlete.time_zone))
     today = local_date_of(now, zone)
     engine.apply_onboarding(athlete, profile, today)
@@ -163,7 +235,7 @@ async def complete(
             phase=phase_label(texts, state.phase),
             morning=athlete.morning_time.strftime("%H:%M"),
             evening=athlete.evening_time.strftime("%H:%M"),
-            timezone=athlete.time_zone,
+            timezone=zone_label(athlete.time_zone),
             milestones=Safe(render_milestones(ahead, texts) if ahead else ""),
         )
     ]

@@ -8,6 +8,7 @@ render pool, never on the event loop. If drawing fails, the athlete gets the num
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
 from bot.charts.load import load_record
-from bot.charts.model import AthleteRecord, ChartView, Period
+from bot.charts.model import AthleteRecord, ChartView, Milestone, Period
 from bot.charts.render import render_chart
 from bot.charts.words import chart_words
 from bot.context import RemodelContext, Services
@@ -25,6 +26,7 @@ from bot.handlers.media import deliver_photo, replace_photo, upload_action
 from bot.handlers.milestones import current_milestones, undecided_day
 from bot.rendering import callbacks
 from bot.rendering.progress import ProgressFacts, progress_caption
+from bot.rendering.streak import STREAK_WINDOW_DAYS, days_kept
 from bot.sending import SendStatus
 from bot.storage import (
     Athlete,
@@ -32,6 +34,8 @@ from bot.storage import (
     get_athlete_by_telegram_id,
     list_checkins,
 )
+from flows.milestones import Milestones
+from flows.recognition import checkin_streak
 from flows.state import RehabState
 
 log = logging.getLogger(__name__)
@@ -140,9 +144,30 @@ def chart_keyboard(services: Services, view: ChartView, period: Period) -> Inlin
 
 
 async def record_of(services: Services, athlete: Athlete) -> AthleteRecord:
-    """The athlete's record as of now (one read transaction)."""
+    """The athlete's record as of now (one read transaction), with the projected milestones
+    the phase timeline marks."""
+    assert athlete.id is not None
+    now = services.clock.now()
+    today = local_today(athlete, now)
     async with services.store.transaction() as session:
-        return await load_record(session, athlete, services.library, services.clock.now())
+        rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+        ahead = await current_milestones(services, session, athlete, undecided_day(rows, today))
+        return await load_record(
+            session, athlete, services.library, now, milestones=chart_milestones(services, ahead)
+        )
+
+
+def chart_milestones(services: Services, ahead: Milestones | None) -> list[Milestone]:
+    """The milestones not reached yet that have a projected date, as the chart marks them."""
+    if ahead is None:
+        return []
+    texts = services.texts
+    marks = []
+    for key, milestone in (("run", ahead.run_restart), ("full", ahead.full_return)):
+        if not milestone.reached and milestone.projected is not None:
+            label = html.unescape(texts.raw(f"chart.milestone.{key}"))
+            marks.append(Milestone(label, milestone.projected, milestone.phase.value))
+    return marks
 
 
 async def render(
@@ -171,6 +196,9 @@ async def _caption(services: Services, athlete: Athlete, view: ChartView, period
     today = local_today(athlete, services.clock.now())
     async with services.store.transaction() as session:
         rows = await list_checkins(session, athlete.id, since=today - timedelta(days=6))
+        streak_rows = await list_checkins(
+            session, athlete.id, since=today - timedelta(days=STREAK_WINDOW_DAYS)
+        )
         ahead = await current_milestones(services, session, athlete, undecided_day(rows, today))
     answered = sum(1 for r in rows if r.status is CheckinStatus.ANSWERED)
     missed = sum(1 for r in rows if r.status is CheckinStatus.MISSED)
@@ -187,6 +215,7 @@ async def _caption(services: Services, athlete: Athlete, view: ChartView, period
         answered_7d=answered,
         missed_7d=missed,
         latest_rest_pain=pains[-1] if pains else None,
+        checkin_streak=checkin_streak(days_kept(streak_rows), today),
         milestones=ahead,
     )
     return progress_caption(services.texts, facts)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
-from bot.dialogue.timezones import resolve_timezone
+from bot.dialogue.timezones import resolve_timezone, zone_label
 from bot.handlers.asking import ask
 from bot.handlers.checkin import local_today
 from bot.handlers.commands import next_local
@@ -95,7 +95,9 @@ async def on_timezone(update: Update, context: RemodelContext) -> None:
     athlete = await _onboarded(update, context)
     if athlete is None:
         return
-    preface = context.services.texts.render("timezone.current", timezone=athlete.time_zone)
+    preface = context.services.texts.render(
+        "timezone.current", timezone=zone_label(athlete.time_zone)
+    )
     await _begin(context, athlete, DialogueKind.TIMEZONE, FIELDS["timezone"], preface)
 
 
@@ -155,7 +157,8 @@ async def complete(
     questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
     profile = engine.profile_answers(questionnaire, driver.answers_of(dialogue))
     if profile.get("timezone"):
-        profile["timezone"] = resolve_timezone(str(profile["timezone"])) or athlete.time_zone
+        zone = resolve_timezone(str(profile["timezone"]), services.library.readings)
+        profile["timezone"] = zone or athlete.time_zone
     today = local_today(athlete, now)
     engine.apply_onboarding(athlete, profile, today)
     payload: dict[str, object] = {"fields": sorted(profile)}
@@ -175,6 +178,8 @@ async def complete(
     )
     if dialogue.kind is DialogueKind.TIMEZONE:
         return [
-            texts.render("timezone.changed", timezone=athlete.time_zone, when=next_local(athlete))
+            texts.render(
+                "timezone.changed", timezone=zone_label(athlete.time_zone), when=next_local(athlete)
+            )
         ]
     return [texts.render("settings.changed")]

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.context import RemodelContext
 from bot.dialogue import driver
+from bot.handlers import graduation
 from bot.handlers.asking import ask
 from bot.handlers.checkin import open_checkin, send_checkin
 from bot.handlers.common import deliver, drop_keyboard
@@ -31,6 +32,7 @@ def make_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> Check
             if fresh is None:
                 return SendOutcome.failed("athlete vanished")
             dialogue, at, stale = await open_checkin(context, session, fresh, checkin)
+        await graduation.offer_if_due(context, fresh, checkin)  # once, when the programme is done
         outcome = await send_checkin(
             context, fresh, dialogue, at, stale, deactivate_if_blocked=False
         )

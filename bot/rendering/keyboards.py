@@ -14,6 +14,7 @@ Each button carries ``v1:a:<nonce>:<question index>:<token>`` where the token is
 
 from __future__ import annotations
 
+import html
 from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -109,5 +110,10 @@ def token_label(question: Question, value: Value, texts: Texts) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if question.unit and isinstance(value, int | float):
+        # "1 day", "21 days", "80%": the unit's phrase in the right plural (bot.yaml);
+        # rendered escaped, then read back as plain text for the caller to escape.
+        key = f"unit.{question.unit}"
+        if key in texts:
+            return html.unescape(texts.render(key, value=value))
         return f"{value} {question.unit}"
     return str(value)

@@ -11,9 +11,7 @@ from bot.rendering.texts import Safe, Texts
 from flows.engine import Decision
 from flows.phases import Phase
 from flows.plan import DailyPlan
-
-#: Cross-training options shown per plan (ranked by bone load, lowest first).
-MAX_CROSS_TRAINING = 3
+from flows.recognition import CleanWeek
 
 
 def phase_label(texts: Texts, phase: Phase | str) -> str:
@@ -33,11 +31,22 @@ def render_decision(decision: Decision, texts: Texts) -> str:
 def render_plan(plan: DailyPlan, texts: Texts) -> str:
     """Today's graded session, cross-training options, education snippet and safety line."""
     parts = [texts.render("plan.header", phase=phase_label(texts, plan.phase))]
+    if plan.clean_week is not None:
+        parts.append(render_clean_week(plan.clean_week, texts))
     session = plan.session
     if session is None or plan.is_rest_day:
         parts.append(texts.render("plan.rest_day"))
     else:
         lines = [f"<b>{Safe(session.title)}</b>", session.intensity]
+        if session.weekly_km and session.usual_weekly_km and session.volume_fraction:
+            lines.append(
+                texts.render(
+                    "plan.weekly_target",
+                    km=distance(session.weekly_km),
+                    percent=round(session.volume_fraction * 100),
+                    usual=distance(session.usual_weekly_km),
+                )
+            )
         lines += [
             texts.render("plan.exercise", name=Safe(e.name), dose=Safe(e.dose))
             for e in session.exercises
@@ -48,18 +57,8 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
         if session.stop_rules:
             rules = "\n".join(f"• {rule}" for rule in session.stop_rules)
             parts.append(texts.render("plan.stop_rules", rules=Safe(rules)))
-    if plan.cross_training:
-        items = [
-            texts.render(
-                "plan.crosstraining.item",
-                name=Safe(o.name),
-                minutes=o.minutes,
-                intensity=Safe(o.intensity),
-            )
-            + (f"\n  <i>{o.caution}</i>" if o.caution else "")
-            for o in plan.cross_training[:MAX_CROSS_TRAINING]
-        ]
-        parts.append(texts.render("plan.crosstraining", options=Safe("\n".join(items))))
+    if plan.cross_training_today:
+        parts.append(render_cross_training(plan, texts))
     if plan.snippet is not None:
         parts.append(
             texts.render(
@@ -69,6 +68,48 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
     if plan.safety_line:
         parts.append(f"<i>{plan.safety_line}</i>")
     return "\n\n".join(parts)
+
+
+def distance(km: float) -> str:
+    """A distance in kilometres as people write it: "20", "7.5".
+
+    (Kilometres only: the profile stores the weekly volume in km and no unit preference
+    yet; a miles display belongs here once the athlete's unit is stored.)"""
+    return f"{km:.0f}" if float(km).is_integer() else f"{km:.1f}"
+
+
+def render_clean_week(week: CleanWeek, texts: Texts) -> str:
+    """The acknowledgement of a clean week: specific (sessions, the highest pain), short."""
+    if week.sessions == 1:
+        # Plural seam: a Babel plural replaces these keys once `input` brings Babel in.
+        text = texts.render("plan.clean_week.one_session")
+    elif week.sessions:
+        text = texts.render("plan.clean_week.sessions", sessions=week.sessions)
+    else:
+        text = texts.render("plan.clean_week.quiet")
+    if week.max_pain == 0:
+        text += " " + texts.render("plan.clean_week.pain_free")
+    else:
+        text += " " + texts.render("plan.clean_week.pain_low", max_pain=week.max_pain)
+    if week.weeks > 1:
+        text += " " + texts.render("plan.clean_week.weeks", weeks=week.weeks)
+    return text
+
+
+def render_cross_training(plan: DailyPlan, texts: Texts) -> str:
+    """Today's few rotated options (lowest bone load first), each with today's variation;
+    a site caution in italics under its option."""
+    items = []
+    for o in plan.cross_training_today:
+        key = "plan.crosstraining.varied" if o.variation else "plan.crosstraining.item"
+        params = (
+            {"variation": Safe(o.variation)} if o.variation else {"intensity": Safe(o.intensity)}
+        )
+        item = texts.render(key, name=Safe(o.name), minutes=o.minutes, **params)
+        if o.caution:
+            item += f"\n  <i>{o.caution}</i>"
+        items.append(item)
+    return texts.render("plan.crosstraining", options=Safe("\n".join(items)))
 
 
 def render_outlook(plan: DailyPlan, texts: Texts) -> str:

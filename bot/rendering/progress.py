@@ -15,6 +15,7 @@ from datetime import date
 from bot.charts.model import ChartView, Period
 from bot.rendering.milestones import render_milestones_short
 from bot.rendering.plans import phase_label
+from bot.rendering.streak import render_streak
 from bot.rendering.texts import Texts
 from flows.milestones import Milestones
 from flows.phases import Phase
@@ -35,6 +36,8 @@ class ProgressFacts:
     answered_7d: int
     missed_7d: int
     latest_rest_pain: int | None
+    #: Days in a row checked in (bot/rendering/streak.py); None: not gathered.
+    checkin_streak: int | None = None
     milestones: Milestones | None = None  # running restarts / full return (timelines)
 
 
@@ -77,6 +80,12 @@ def pain(texts: Texts, facts: ProgressFacts) -> str:
     return texts.render("progress.caption.pain", pain=value)
 
 
+def streak(texts: Texts, facts: ProgressFacts) -> str | None:
+    if facts.checkin_streak is None:
+        return None
+    return render_streak(texts, facts.checkin_streak)
+
+
 def milestones(texts: Texts, facts: ProgressFacts) -> str | None:
     if facts.milestones is None:
         return None
@@ -84,7 +93,15 @@ def milestones(texts: Texts, facts: ProgressFacts) -> str | None:
 
 
 #: The caption's lines, in order.
-CAPTION_PARTS: tuple[CaptionPart, ...] = (head, phase, hold, adherence, pain, milestones)
+CAPTION_PARTS: tuple[CaptionPart, ...] = (
+    head,
+    phase,
+    hold,
+    adherence,
+    pain,
+    streak,
+    milestones,
+)
 
 
 def progress_caption(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.rendering.html import escape
+from flows.library.plurals import fill
 
 
 class MissingText(KeyError):
@@ -25,6 +26,8 @@ class MissingText(KeyError):
 class Message:
     text: str
     params: tuple[str, ...] = ()
+    #: Count parameter -> phrase per CLDR plural category (flows.library.plurals).
+    plurals: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class Safe(str):
@@ -40,21 +43,32 @@ def _fields(template: str) -> set[str]:
 class Texts:
     """Message lookup and rendering."""
 
-    def __init__(self, messages: Mapping[str, Message]) -> None:
+    def __init__(self, messages: Mapping[str, Message], language: str = "en") -> None:
         self._messages = dict(messages)
+        #: The language of the texts: its plural rules and number formats (Babel).
+        self.language = language
 
     @classmethod
-    def from_entries(cls, entries: Mapping[str, Any]) -> Texts:
-        """From ``{key: {text, params}}`` mappings, or objects with ``text``/``params``."""
+    def from_entries(cls, entries: Mapping[str, Any], language: str = "en") -> Texts:
+        """From ``{key: {text, params, plurals}}`` mappings, or objects with ``text``,
+        ``params`` and optionally ``plurals``."""
         messages: dict[str, Message] = {}
         for key, entry in entries.items():
             if isinstance(entry, str):
                 messages[key] = Message(entry, tuple(sorted(_fields(entry))))
             elif isinstance(entry, Mapping):
-                messages[key] = Message(str(entry["text"]), tuple(entry.get("params") or ()))
+                messages[key] = Message(
+                    str(entry["text"]),
+                    tuple(entry.get("params") or ()),
+                    dict(entry.get("plurals") or {}),
+                )
             else:
-                messages[key] = Message(str(entry.text), tuple(getattr(entry, "params", ()) or ()))
-        return cls(messages)
+                messages[key] = Message(
+                    str(entry.text),
+                    tuple(getattr(entry, "params", ()) or ()),
+                    dict(getattr(entry, "plurals", None) or {}),
+                )
+        return cls(messages, language)
 
     @classmethod
     def load(cls, *paths: Path) -> Texts:
@@ -83,9 +97,15 @@ class Texts:
 
     def render(self, key: str, **params: object) -> str:
         """The message ``key`` with every parameter escaped (``Safe`` fragments kept as is)."""
-        template = self.message(key).text
+        message = self.message(key)
+        template = message.text
+        counted = fill(message.plurals, params, self.language, escape=escape)
         values = {
-            name: value if isinstance(value, Safe) else escape(value)
+            name: Safe(str(counted[name]))
+            if name in message.plurals
+            else value
+            if isinstance(value, Safe)
+            else escape(value)
             for name, value in params.items()
         }
         missing = _fields(template) - values.keys()

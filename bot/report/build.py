@@ -299,11 +299,12 @@ def _checklist(
     )
     recent = [r.checkin for r in records[-int(gates.rts_symptom_free_running_days.value) :]]
     met = readiness.evaluate(profile, protocol, facts, recent)
-    rows = tuple(
-        (
-            html.unescape(item.text),
-            words("checklist.met" if met.get(item.check) else "checklist.open"),
-        )
-        for item in items
-    )
+    rows = tuple((html.unescape(item.text), _status(words, met, item.check)) for item in items)
     return rows, None
+
+
+def _status(words: _Words, met: dict[str, bool], check: str) -> str:
+    # Advisory items are advice for the clinician, never "met" by the athlete's answers.
+    if not readiness.CHECKS.get(check, True):
+        return words("checklist.advice")
+    return words("checklist.met" if met.get(check) else "checklist.open")

@@ -8,11 +8,14 @@ daily status and weekly digest (athlete-local times, DST-safe). One pass:
    makes it once-only across restarts and workers; a post older than the grace window is
    not worth sending and is skipped) and move the link's columns to the next occurrence.
    Missed-check-in alerts are queued by ``mark_missed`` itself.
-2. **dispatch**: claim pending posts by flipping them to ``sending``, send them through the
-   ``send`` callback (which composes the text and uses the pacer: groups get at most 20
-   messages a minute), then record the outcome. A group that became a supergroup
-   (``ChatMigrated``) has its stored id moved and the post is sent again; a group that
-   refuses the bot (``Forbidden``: it was removed) has its link revoked.
+2. **dispatch**: claim pending posts by flipping them to ``sending``, send them through
+   the ``send`` callback (which composes the text and uses the pacer: groups get at most
+   20 messages a minute), then record the outcome. A missed-check-in alert is not sent on
+   its own while the group has a daily status scheduled: it is marked ``merged`` and the
+   next status names the missed check-ins (one post a day for a silent athlete). A group
+   that became a supergroup (``ChatMigrated``) has its stored id moved and the post is
+   sent again; a group that refuses the bot (``Forbidden``: it was removed) has its link
+   revoked.
 
 A crash between claim and send leaves the post ``sending``: it is not sent twice.
 """
@@ -35,6 +38,7 @@ from bot.storage import (
     CoachLink,
     CoachPost,
     CoachPostKind,
+    CoachPostStatus,
     Store,
     append_event,
     claim_coach_posts,
@@ -191,6 +195,16 @@ class CoachPoster:
             async with self._store.transaction() as session:
                 await finish_coach_post(session, post.id, sent=False, now=self._clock.now())
             return False
+        if self._folds_into_status(post, link, athlete):
+            async with self._store.transaction() as session:
+                await finish_coach_post(
+                    session,
+                    post.id,
+                    sent=False,
+                    now=self._clock.now(),
+                    status=CoachPostStatus.MERGED,
+                )
+            return False
         outcome = await self._call(post, link, athlete)
         if outcome.status is SendStatus.MIGRATED and outcome.new_chat_id is not None:
             await self._migrate(link, outcome.new_chat_id)
@@ -210,6 +224,13 @@ class CoachPoster:
                     payload={"group": link.group_chat_id, "reason": "forbidden"},
                 )
         return sent
+
+    @staticmethod
+    def _folds_into_status(post: CoachPost, link: CoachLink, athlete: Athlete) -> bool:
+        """A missed-check-in alert is folded into the group's next daily status when one is
+        scheduled (the status names the check-ins missed since the one before), so a silent
+        athlete gives the group one post a day, not an alert and then a status."""
+        return post.kind is CoachPostKind.MISSED and link.next_status_at is not None
 
     async def _migrate(self, link: CoachLink, new_chat_id: int) -> None:
         now = self._clock.now()

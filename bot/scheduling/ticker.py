@@ -19,6 +19,14 @@ number of athletes):
    coach groups' daily status, weekly digest and missed-check-in alerts, the same way.
 
 A failure for one athlete is logged and never stops the others.
+
+Silence back-off (``flows.rules.silence``): once an athlete has left
+``silence.reminder_stop_days`` whole days unanswered, reminders stop and the evening
+check-in is not created (the morning one stays open all day; the weekly one still goes out),
+so a silent athlete gets one message a day. It ends by itself with the first answer.
+
+Cadence (``flows.cadence``): in maintenance only the morning and weekly rows are created;
+after graduation, the athlete's choice (a light weekly check, or none).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -59,7 +67,11 @@ from bot.storage import (
     save_athlete,
     set_active,
 )
+from bot.storage.checkins import last_answered_day
 from bot.storage.types import UTCDateTime
+from flows.cadence import due_slots
+from flows.library.schema import SilenceRules
+from flows.rules.silence import reminders_stop, unanswered_days
 
 __all__ = ["JOB_NAME", "CheckinSender", "TickReport", "Ticker"]
 
@@ -87,6 +99,7 @@ class TickReport:
     failed: int = 0
     errors: int = 0
     coach_posts: int = 0
+    backed_off: int = 0  # reminders and extra check-ins held back from a silent athlete
     skipped: bool = False
 
     def __str__(self) -> str:
@@ -114,6 +127,7 @@ class Ticker:
         lease: timedelta = timedelta(minutes=5),
         max_catch_up: int = 42,
         coach: CoachPoster | None = None,
+        silence: SilenceRules | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -127,6 +141,7 @@ class Ticker:
         self._lease = lease
         self._max_catch_up = max_catch_up
         self.coach = coach
+        self._silence = silence if silence is not None else SilenceRules()
         self._running = False
 
     @property
@@ -248,10 +263,21 @@ class Ticker:
             if not pending:
                 break
             due, slot = min(pending)
+            local_date = local_date_of(due, zone)
+            if not self._cadence_has(athlete, slot, local_date):
+                # Lighter cadence (maintenance, after graduation): no row for this slot.
+                athlete.set_next_due(slot, next_slot_due(athlete, slot, self._schedule, due))
+                continue
+            if slot is Slot.EVENING and await self._backs_off(session, athlete, local_date):
+                # A silent athlete gets the morning check-in only (it stays open all day);
+                # the weekly one, once a week, still goes out.
+                report.backed_off += 1
+                athlete.set_next_due(slot, next_slot_due(athlete, slot, self._schedule, due))
+                continue
             checkin, created = await create_checkin_if_absent(
                 session,
                 athlete_id=athlete.id,
-                local_date=local_date_of(due, zone),
+                local_date=local_date,
                 slot=slot,
                 due_at=due,
             )
@@ -277,6 +303,22 @@ class Ticker:
                 if due is not None and due <= now:
                     athlete.set_next_due(slot, next_slot_due(athlete, slot, self._schedule, now))
         await save_athlete(session, athlete, now)
+
+    def _cadence_has(self, athlete: Athlete, slot: Slot, local_day: date) -> bool:
+        """Whether ``slot`` is in the athlete's check-in cadence on ``local_day``."""
+        weekly_day = local_day.weekday() == self._schedule.weekly_readiness_weekday
+        slots = due_slots(athlete.phase, athlete.checkin_cadence, weekly_day=weekly_day)
+        return slot.value in slots
+
+    async def _backs_off(self, session: AsyncSession, athlete: Athlete, local_day: date) -> bool:
+        """Whether the athlete has gone silent (whole days unanswered before ``local_day``)."""
+        assert athlete.id is not None
+        first_contact = local_date_of(athlete.created_at, load_zone(athlete.time_zone))
+        # Only the back-off threshold matters: look back just past it.
+        window = local_day - timedelta(days=self._silence.reminder_stop_days.value + 1)
+        last = await last_answered_day(session, athlete.id, since=window)
+        unanswered = unanswered_days(last or window, first_contact, local_day)
+        return reminders_stop(self._silence, unanswered)
 
     # --- pass 2: dispatch ---------------------------------------------------------------------
 
@@ -496,6 +538,9 @@ class Ticker:
                     fresh = await get_checkin(session, checkin.id or 0)
                     if fresh is None or fresh.status is not CheckinStatus.SENT:
                         return  # answered or missed in the meantime
+                    if await self._backs_off(session, athlete, checkin.local_date):
+                        report.backed_off += 1
+                        return  # no nagging after days of silence
                 outcome = await self._call(remind, athlete, checkin)
                 async with self._store.transaction() as session:
                     if outcome.status is SendStatus.SENT:

@@ -26,6 +26,7 @@ __all__ = [
     "get_checkin",
     "get_checkin_for",
     "keep_partial_answers",
+    "last_answered_day",
     "list_checkins",
     "mark_answered",
     "mark_missed",
@@ -118,6 +119,24 @@ async def list_checkins(
         query = query.where(col(Checkin.local_date) <= until)
     query = query.order_by(col(Checkin.due_at), col(Checkin.id))
     return (await session.execute(query)).scalars().all()
+
+
+async def last_answered_day(session: AsyncSession, athlete_id: int, *, since: date) -> date | None:
+    """The latest local date on or after ``since`` on which the athlete answered anything (a
+    finished check-in or the answers kept on a half-answered one); ``None`` if none.
+
+    Reads at most a few rows a day over the window (the unique index leads with
+    ``athlete_id, local_date``); the JSON column is tested in Python, since SQL backends
+    differ on JSON ``null`` versus SQL ``NULL``."""
+    query = (
+        sa.select(col(Checkin.local_date), col(Checkin.answers))
+        .where(col(Checkin.athlete_id) == athlete_id, col(Checkin.local_date) >= since)
+        .order_by(col(Checkin.local_date).desc())
+    )
+    for local_date, answers in (await session.execute(query)).all():
+        if answers:
+            return local_date  # type: ignore[no-any-return]
+    return None
 
 
 async def _transition(

@@ -267,14 +267,20 @@ async def claim_coach_posts(session: AsyncSession, now: datetime, limit: int) ->
 
 
 async def finish_coach_post(
-    session: AsyncSession, post_id: int, *, sent: bool, now: datetime
+    session: AsyncSession,
+    post_id: int,
+    *,
+    sent: bool,
+    now: datetime,
+    status: CoachPostStatus | None = None,
 ) -> None:
-    """``sending -> sent`` (with the instant) or ``-> failed``."""
+    """``sending -> sent`` (with the instant) or ``-> failed`` (or ``status`` if given)."""
+    final = status or (CoachPostStatus.SENT if sent else CoachPostStatus.FAILED)
     await session.execute(
         sa.update(CoachPost)
         .where(col(CoachPost.id) == post_id)
         .values(
-            status=CoachPostStatus.SENT if sent else CoachPostStatus.FAILED,
+            status=final,
             sent_at=ensure_utc(now) if sent else None,
         )
         .execution_options(synchronize_session="fetch")

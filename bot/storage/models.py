@@ -134,6 +134,9 @@ class Athlete(_Base, table=True):
     chat_id: int = Field(sa_type=sa.BigInteger)
     first_name: str = Field(default="", sa_type=sa.String(128))
     language: str = Field(default="en", sa_type=sa.String(16))
+    #: What the athlete's Telegram client reports (BCP 47, e.g. "pt-BR"); ``language`` is
+    #: the content language chosen from it (flows.library.languages).
+    language_code: str | None = Field(default=None, sa_type=sa.String(35))
     time_zone: str = Field(default="UTC", sa_type=sa.String(64))
     morning_time: time = Field(default=time(7, 0), sa_type=sa.Time)
     evening_time: time = Field(default=time(20, 0), sa_type=sa.Time)
@@ -152,6 +155,10 @@ class Athlete(_Base, table=True):
     reds_answers: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
 
     rehab_state: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
+    # Check-in cadence after graduation (flows.cadence.Choice value; None: by phase) and the
+    # local day the graduation message went out (once).
+    checkin_cadence: str | None = Field(default=None, sa_type=sa.String(16))
+    graduated_on: date | None = None
     phase: str | None = Field(default=None, sa_type=sa.String(32), index=True)
 
     next_morning_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
@@ -325,6 +332,9 @@ class CoachPostStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: Not sent on its own: folded into the group's daily status of the same day (a silent
+    #: athlete gives a coach one post a day, not an alert and then a status).
+    MERGED = "merged"
 
 
 class CoachPost(_Base, table=True):

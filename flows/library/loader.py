@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from flows.library.plurals import fill
 from flows.library.schema import (
     FILES,
     ChecklistFile,
@@ -29,12 +30,14 @@ from flows.library.schema import (
     EducationFile,
     Exercise,
     ExercisesFile,
+    Message,
     MessagesFile,
     Modality,
     Model,
     PlansFile,
     ProtocolFile,
     QuestionnairesFile,
+    ReadingsFile,
     Snippet,
     SourcesFile,
 )
@@ -43,7 +46,16 @@ ALL_PARTS: frozenset[str] = frozenset(FILES)
 #: The parts the engine engineer owns; enough for the rules, questionnaires and the plan
 #: skeleton (exercise names and snippets then come from whatever else is loaded).
 ENGINE_PARTS: frozenset[str] = frozenset(
-    {"sources", "protocol", "questionnaires", "decisions", "safety", "checklist", "plans"}
+    {
+        "sources",
+        "protocol",
+        "questionnaires",
+        "readings",
+        "decisions",
+        "safety",
+        "checklist",
+        "plans",
+    }
 )
 
 M = TypeVar("M", bound=Model)
@@ -69,6 +81,8 @@ class Library:
     safety: MessagesFile
     checklist: ChecklistFile
     plans: PlansFile
+    #: What the lenient answer reader understands (flows/reading/).
+    readings: ReadingsFile
     exercises: ExercisesFile = field(default_factory=lambda: ExercisesFile(exercises=[]))
     crosstraining: CrossTrainingFile = field(
         default_factory=lambda: CrossTrainingFile(modalities=[])
@@ -97,7 +111,18 @@ class Library:
         Values are inserted as given: escaping for HTML is the renderer's job (the bot
         escapes; the engine passes plain numbers and names it controls)."""
         messages: MessagesFile = getattr(self, part)
-        return messages.messages[key].text.format(**params)
+        return render_message(messages.messages[key], params, self.language)
+
+
+def render_message(
+    message: Message, params: Mapping[str, object], language: str, *, text: str | None = None
+) -> str:
+    """``message`` formatted with ``params`` (missing ones empty), its count parameters
+    written as their plural phrase for ``language`` (flows.library.plurals). ``text``: one
+    of the message's wordings (``message.choices``) instead of its first."""
+    values = {p: params.get(p, "") for p in message.params}
+    template = message.text if text is None else text
+    return template.format(**fill(message.plurals, values, language))
 
 
 def _display(root: Path, rel: str) -> str:

@@ -118,17 +118,51 @@ def _check_text(text: str, params: list[str], limit: int = MESSAGE_LIMIT) -> str
 # --------------------------------------------------------------------------- messages
 
 
+PluralCategory = Literal["zero", "one", "two", "few", "many", "other"]
+
+
 class Message(Model):
-    """One message text: Telegram HTML with `{name}` placeholders listed in `params`."""
+    """One message text: Telegram HTML with `{name}` placeholders listed in `params`.
+
+    `plurals` gives, for a count parameter, its phrase per CLDR plural category
+    (`{one: "{days} day", other: "{days} days"}`; flows.library.plurals): the phrase
+    replaces the parameter, so no text needs "day(s)".
+
+    `variants`: other wordings of the same message (same placeholders), rotated day by
+    day where the engine says the same thing often (see `choices`)."""
 
     text: str
     params: list[str] = Field(default_factory=list)
     source: str | None = None
+    plurals: dict[str, dict[PluralCategory, str]] = Field(default_factory=dict)
+    variants: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _text_ok(self) -> Message:
         _check_text(self.text, self.params)
+        for name, forms in self.plurals.items():
+            if name not in self.params:
+                raise ValueError(f"plurals.{name}: not one of the params")
+            if "other" not in forms:
+                raise ValueError(f"plurals.{name}: the `other` form is required")
+            for category, phrase in forms.items():
+                problems = html_problems(phrase)
+                if problems:
+                    raise ValueError(f"plurals.{name}.{category}: " + "; ".join(problems))
+                extra = placeholders(phrase) - {name}
+                if extra:
+                    raise ValueError(
+                        f"plurals.{name}.{category}: placeholders {sorted(extra)} are not "
+                        f"{{{name}}}"
+                    )
+        for variant in self.variants:
+            _check_text(variant, self.params)
         return self
+
+    @property
+    def choices(self) -> list[str]:
+        """The text and its variants, in file order."""
+        return [self.text, *self.variants]
 
 
 class MessagesFile(Model):
@@ -286,6 +320,26 @@ class SleepRules(Model):
     poor_days: Int
 
 
+class SilenceRules(Model):
+    """Silence (flows/rules/silence.py, docs/protocol-calibration.md "Silence").
+
+    `spell_days`: consecutive days without an answered check-in that make a silent spell;
+    `fresh_days_needed`: answered days after a spell before progression resumes;
+    `reminder_stop_days`: unanswered days after which reminders stop (the ticker's back-off).
+    """
+
+    spell_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    fresh_days_needed: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+    reminder_stop_days: Int = Field(default_factory=lambda: Int(value=2, source="facts-4.2-24-48h"))
+
+
+class CadenceRules(Model):
+    """Check-in cadence (flows/cadence.py): `graduation_days` active days of maintenance
+    after which the programme is done and a light weekly check is offered."""
+
+    graduation_days: Int = Field(default_factory=lambda: Int(value=28, source="facts-2.4-phases"))
+
+
 class SiteClass(StrEnum):
     """Sites grouped by how they heal (flows.milestones.site_class): low-risk cortical,
     low-risk trabecular, high-risk cortical, high-risk trabecular."""
@@ -333,6 +387,8 @@ class ProtocolFile(Model):
     gates: GateRules
     reds: RedsRules
     sleep: SleepRules
+    silence: SilenceRules = Field(default_factory=SilenceRules)
+    cadence: CadenceRules = Field(default_factory=CadenceRules)
     holds: HoldRules
     calibration: list[CalibrationRange] = Field(default_factory=list)
 
@@ -506,6 +562,117 @@ class QuestionnairesFile(Model):
         return v
 
 
+# --------------------------------------------------------------------------- readings
+# (answer reading: the tables of the lenient reader, flows/reading/ and
+# flows/questionnaire/answers.py; docs/content-format.md "readings.yaml")
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_OFFSET = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
+
+
+def _clock(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError(f"{value!r} must be a 24-hour time HH:MM")
+    return value
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+
+
+class DistanceUnit(Model):
+    """Words for one distance unit and its size in kilometres."""
+
+    km: float = Field(gt=0)
+    words: list[str]
+
+
+class TimeWindow(Model):
+    """A stretch of the day (inclusive) a check-in time must fall in."""
+
+    earliest: Clock
+    latest: Clock
+
+
+class ScheduleRules(Model):
+    """How the morning and evening check-in times must sit against each other."""
+
+    morning: TimeWindow
+    evening: TimeWindow
+    min_gap_hours: float = Field(ge=0, le=12)
+
+
+class ReadingsFile(Model):
+    """content/<lang>/readings.yaml: what the lenient reader understands beyond the
+    questionnaire lexicon (synonyms, units, time words, zone aliases) and its refusals.
+    Keys of per-question tables are question ids; values are option values."""
+
+    numbers: dict[str, float]  # number words beyond the lexicon: "twenty": 20
+    approx_after: list[str]  # "7ish", "7 or so": dropped after a number
+    range_lead: list[str]  # "between 6 and 7": dropped before a range
+    half: list[str]  # "and a half": + 0.5
+    range_separators: list[str]  # "6-7", "6 to 7": the middle
+    fraction_words: list[str]  # "8 out of 10"
+    percent: list[str]  # "80 percent"
+    percent_units: list[str]  # question units read as a 0-100 scale ("%")
+    day_units: list[str]  # question units read as a count of days ("5 days ago")
+    day_words: dict[str, int]  # "week": 7 (days in one), for "3 weeks ago"
+    ago: list[str]  # "ago", "back": dropped after a duration
+    distance: dict[str, DistanceUnit]  # by unit id; question unit "km" reads these
+    per_week: list[str]  # "40km a week": dropped
+    yes_extra: list[str]
+    no_extra: list[str]
+    #: Hedged answers that mean "some": yes at a yes/no question (any symptom is a yes).
+    hedges: list[str]
+    #: Questions that need a plain yes or no (consent): a hedge there is asked again.
+    explicit_questions: list[str]
+    #: "Does not apply": no at a required yes/no, 0 at a symptom scale.
+    not_applicable: list[str]
+    #: Words after a leading yes/no that take it back ("no, but it aches"): asked again.
+    take_back: list[str]
+    #: Words for a 0-10 rating, by the scale's direction (symptom: 0 best; quality: 10 best).
+    scale_words: dict[Literal["symptom", "quality"], dict[str, float]]
+    quality_scales: list[str]  # question ids whose 10 is the best
+    choices: dict[str, dict[str, list[str]]]  # question id -> option value -> words
+    #: Words too common to tell options apart when matching label words ("the", "my").
+    filler: list[str]
+    ambiguous: dict[str, dict[str, list[str]]]  # question id -> word -> candidate values
+    #: Choice questions that take free text beyond their options, with its maximum length.
+    open_choices: dict[str, int]
+    examples: dict[str, str]  # question id -> a typed answer that works
+    time_words: dict[str, Clock]  # "noon": "12:00"
+    am: list[str]  # after a time: before noon (besides the lexicon's)
+    pm: list[str]
+    time_lead: list[str]  # "at 7", "by 8": dropped
+    half_past: list[str]  # "half 7", "half past 7": 7:30
+    quarter_past: list[str]
+    quarter_to: list[str]
+    oclock: list[str]  # "7 o'clock", "7ish": dropped
+    #: Time questions where a bare hour from 1 to 12 means the afternoon/evening.
+    pm_questions: list[str]
+    schedule: ScheduleRules
+    zone_aliases: dict[str, str]  # folded name -> IANA zone
+    zone_lead: list[str]  # "I'm in Lisbon": dropped
+    #: Offsets that are not whole hours, read as the zone that keeps them.
+    zone_offsets: dict[str, str]
+    messages: dict[str, Message]
+
+    @field_validator("zone_offsets")
+    @classmethod
+    def _offsets(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = sorted(k for k in v if not _OFFSET.match(k))
+        if bad:
+            raise ValueError(f"offsets {bad} must read like +05:30")
+        return v
+
+    @model_validator(mode="after")
+    def _ambiguity(self) -> ReadingsFile:
+        for qid, words in self.ambiguous.items():
+            for word, candidates in words.items():
+                if len(candidates) < 2:
+                    raise ValueError(f"ambiguous.{qid}.{word}: name at least two options")
+        return self
+
+
 # --------------------------------------------------------------------------- checklist
 
 
@@ -653,6 +820,9 @@ class Modality(Model):
     stop_signs: str
     caution: str | None = None
     source: str | None = None
+    #: Options that feel alike (arm cranking, pool swimming, indoor cycling) share a family,
+    #: so one day's options are never two of a kind.
+    family: str | None = None
 
     @model_validator(mode="after")
     def _texts(self) -> Modality:
@@ -663,8 +833,44 @@ class Modality(Model):
         return self
 
 
+class Variation(Model):
+    """One way to vary a cross-training session from day to day (easy to moderate only)."""
+
+    id: KebabId
+    text: str
+    #: Share of the dosed minutes; at most 1.0, so a variation never adds load.
+    minutes_factor: float = Field(default=1.0, gt=0, le=1.0)
+    #: Highest bone-load rank it suits: moderate efforts only where the feet do not land
+    #: at speed (options with ground contact at speed stay easy).
+    max_rank: int = Field(default=6, ge=1, le=6)
+
+    @model_validator(mode="after")
+    def _texts(self) -> Variation:
+        _check_text(self.text, [])
+        return self
+
+
+class Allowance(Model):
+    """Today's bone-load ceiling for cross-training (ranks as in FACTS §8).
+
+    `session_max_rank`: per kind of graded session, the highest rank offered beside it;
+    `rest_day_max_rank`: on a rest day (the bone's recovery day); `after_step_back_*`: for a
+    few days after the bone complained. `per_day`: how many options a day's message shows.
+    """
+
+    per_day: int = Field(default=2, ge=1, le=4)
+    rest_day_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_max_rank: int = Field(default=6, ge=1, le=6)
+    after_step_back_days: int = Field(default=0, ge=0)
+    session_max_rank: dict[ActivityKind, int] = Field(default_factory=dict)
+    source: str | None = None
+
+
 class CrossTrainingFile(Model):
     modalities: list[Modality]
+    allowance: Allowance = Field(default_factory=Allowance)
+    #: Rotated day by day; empty means every session is "as described" (no variation line).
+    variations: list[Variation] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- education
@@ -730,4 +936,5 @@ FILES: dict[str, tuple[str, type[Model]]] = {
     "education": ("{lang}/education.yaml", EducationFile),
     "bot": ("{lang}/bot.yaml", MessagesFile),
     "coach": ("{lang}/coach.yaml", MessagesFile),
+    "readings": ("{lang}/readings.yaml", ReadingsFile),
 }

@@ -10,11 +10,13 @@ that was not loaded (see `load_library(parts=...)`) are skipped.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel
 
 from flows.checkin import CHECKIN_FIELDS, SessionResult
 from flows.injury import SITE_ALIASES, Grade, Severity, Site
+from flows.library.plurals import categories
 from flows.library.schema import TOPICS, FlagList, Int, Num, SiteClass
 from flows.phases import MAIN_LINE, Phase
 from flows.profile import PROFILE_TARGETS, Periods, WeightBearing
@@ -153,6 +155,22 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
                         f"are not valid for {target}"
                     )
 
+    # plural phrases: one per plural category of the language (CLDR, through Babel).
+    needed = categories(lang)
+    for part in ("decisions", "safety", "bot", "coach", "readings"):
+        messages = getattr(library, part).messages
+        for key, message in messages.items():
+            for name, forms in message.plurals.items():
+                missing = needed - set(forms)
+                if missing:
+                    problems.append(
+                        f"{root_name}/{lang}/{part}.yaml: {key}: plurals.{name}: no form for "
+                        f"{sorted(missing)} (the plural categories of {lang!r})"
+                    )
+
+    # readings: synonyms name real options; aliases name real zones; refusals exist.
+    problems += _readings_problems(library, f"{root_name}/{lang}/readings.yaml")
+
     # decisions and safety texts for every engine code.
     decisions = library.decisions.messages
     for action in Action:
@@ -212,4 +230,62 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
                 )
             if ids.count(snip.id) > 1:
                 problems.append(f"{where['education']}: {entry}: duplicate id")
+    return problems
+
+
+#: Messages of readings.yaml the reader uses.
+READING_KEYS = (
+    "refusal.choice",
+    "refusal.ambiguous",
+    "refusal.or",
+    "refusal.unicode_digits",
+    "refusal.yes_no",
+    "refusal.days",
+    "refusal.distance",
+    "refusal.percent",
+    "refusal.zone",
+    "refusal.zone_ambiguous",
+    "refusal.time",
+    "refusal.morning_window",
+    "refusal.evening_window",
+    "refusal.order",
+)
+
+
+def _readings_problems(library: Library, file: str) -> list[str]:
+    readings = library.readings
+    problems: list[str] = []
+    options: dict[str, set[str]] = {}
+    for questionnaire in library.questionnaires.questionnaires.values():
+        for q in questionnaire.questions:
+            if q.options:
+                options.setdefault(q.id, set()).update(o.value for o in q.options)
+    for table_name, table in (("choices", readings.choices), ("ambiguous", readings.ambiguous)):
+        for qid, entries in table.items():
+            if qid not in options:
+                problems.append(f"{file}: {table_name}.{qid}: no choice question has this id")
+                continue
+            for key, values in entries.items():
+                named = {key} if table_name == "choices" else set(values)
+                unknown = named - options[qid]
+                if unknown:
+                    problems.append(
+                        f"{file}: {table_name}.{qid}.{key}: {sorted(unknown)} are not options"
+                    )
+    ids = {q.id for form in library.questionnaires.questionnaires.values() for q in form.questions}
+    for table_name, qids in (
+        ("explicit_questions", readings.explicit_questions),
+        ("quality_scales", readings.quality_scales),
+        ("pm_questions", readings.pm_questions),
+        ("open_choices", list(readings.open_choices)),
+    ):
+        for qid in sorted(set(qids) - ids):
+            problems.append(f"{file}: {table_name}: no question has the id {qid!r}")
+    zones = available_timezones()
+    for name, zone in {**readings.zone_aliases, **readings.zone_offsets}.items():
+        if zone not in zones:
+            problems.append(f"{file}: zone {name!r}: {zone!r} is not a tzdata zone")
+    for key in READING_KEYS:
+        if key not in readings.messages:
+            problems.append(f"{file}: messages: no text for {key}")
     return problems

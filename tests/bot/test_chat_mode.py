@@ -1,6 +1,6 @@
 """``remodel chat``: the real bot on an in-process sandbox, scripted through piped stdin.
 
-The script onboards (numbers press buttons, other lines are typed answers), then jumps two
+The script onboards (``#a`` presses a button, other lines are typed answers), then jumps two
 days without answering: the check-ins of the skipped days must arrive in order, with their
 reminders, and be recorded as missed.
 """
@@ -28,7 +28,20 @@ from flows.library import Library, load_library
 ROOT = Path(__file__).resolve().parents[2]
 
 #: /start, consent, site, grade, days, weight bearing, sport, km, zone (London), times, RED-S.
-ONBOARDING = ["/start", "1", "1", "1", "21 days", "1", "1", "40 km", "1", "07:00", "20:00", "2"]
+ONBOARDING = [
+    "/start",
+    "#a",  # consent: Yes
+    "#a",  # the first site button
+    "#a",  # grade: I don't know
+    "21 days",
+    "#a",  # weight bearing: the first button
+    "#a",  # sport: Running
+    "40",  # a bare number is the answer to the number question
+    "#a",  # time zone: London
+    "07:00",
+    "20:00",
+    "#b",  # RED-S questions: No
+]
 
 
 @pytest.fixture(scope="module")

@@ -114,7 +114,11 @@ async def _links(harness: Harness, user_id: int) -> list[CoachLink]:
         (ADHERENCE, ["answered that day: 1 of 2"], ["Phase", "pain", "sleep"]),
         (
             TREND,
-            ["answered that day: 1 of 2", "Phase: Protect", "(0 to 10): – · – · – · – · 1"],
+            [
+                "answered that day: 1 of 2",
+                "Phase: Protect",
+                "(0 to 10): Thu 26 – · Fri 27 – · Sat 28 – · Sun 01 – · Mon 02 1",
+            ],
             ["sleep"],
         ),
         (FULL, ["Phase: Protect", "pain on getting up 1/10", "sleep quality 7/10"], []),
@@ -148,7 +152,7 @@ async def test_daily_status_once_a_day_by_share_level(
     assert any("Ann, Tue 03 Mar" in text for text in news)
 
 
-async def test_adherence_group_hears_of_missed_check_ins_but_never_of_symptoms(
+async def test_a_silent_athlete_gives_the_group_one_post_a_day_and_never_symptoms(
     harness: Harness,
 ) -> None:
     ann = await harness.onboard("Ann")
@@ -156,20 +160,31 @@ async def test_adherence_group_hears_of_missed_check_ins_but_never_of_symptoms(
     harness.clock.set(MORNING)
     await harness.tick()
     await harness.drain(ann)
-    # Ann never answers: the evening check-in supersedes the morning one.
+    # Ann never answers: the evening check-in supersedes the morning one. The missed
+    # morning waits for the daily status instead of making a post of its own.
     harness.clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
     await harness.tick()
-    alert = await group.expect("has not answered the morning check-in of Mon 02 Mar")
-    assert "Ann" in alert.text
     await ann.expect("How did today go?")
-    # A red flag the next morning: the athlete is escalated, the adherence group hears nothing.
+    harness.clock.set(STATUS)
+    assert (await harness.tick()).coach_posts == 1
+    (status,) = await harness.drain(group, 0.5)
+    assert "Ann, Mon 02 Mar" in status.text
+    assert "answered that day: 0 of 2" in status.text
+    assert "Not answered: Mon morning." in status.text
+    # A red flag the next morning: the athlete is escalated, the adherence group hears
+    # nothing of it; the evening missed yesterday is in that day's one status.
     harness.clock.set(MORNING + timedelta(days=1))
     await harness.tick()
-    await harness.drain(ann)  # the evening check-in was missed: the group hears (once a day)
+    await harness.drain(ann)
     await ann.press("Yes")  # night pain
     await ann.expect("Please contact your clinician")
-    messages = await harness.drain(group, 0.5)
-    assert all("warning" not in m.text and "hold" not in m.text for m in messages)
+    harness.clock.set(STATUS + timedelta(days=1))
+    assert (await harness.tick()).coach_posts == 1
+    (status,) = await harness.drain(group, 0.5)
+    assert "Ann, Tue 03 Mar" in status.text
+    assert "Not answered: Mon evening." in status.text
+    assert "warning" not in status.text
+    assert "hold" not in status.text
 
 
 async def test_weekly_digest_on_sunday(harness: Harness) -> None:
@@ -206,16 +221,17 @@ async def test_stop_sharing_revokes_links_and_the_bot_leaves(harness: Harness) -
     assert "Stop sharing with my coach groups" not in menu.labels
 
 
-async def test_the_group_can_read_or_answer_nothing(harness: Harness) -> None:
+async def test_the_group_can_answer_nothing_for_the_athlete(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
     group, group_id = await _linked(harness, ann, ADHERENCE)
     ann_in_group = harness.sandbox.chat(ann.user_id, chat_id=group_id)
     await _answer_morning(harness, ann)
     for chat in (group, ann_in_group):
-        for command in ("/today", "/progress", "/checkin", "/coach", "/settings", "/learn"):
+        for command in ("/checkin", "/coach", "/settings", "/learn", "/report"):
             await chat.send(command)
         await chat.send("7")
-    await group.expect_no_message(0.5)
+    await asyncio.sleep(1.0)  # time for any (wrong) answer to arrive
+    assert [m for m in await harness.drain(group, 0.3)] == []
     await ann.expect_no_message(0.2)
     # The group's messages never carry buttons, so there is nothing a coach could press.
     assert all(not m.buttons for m in await group.transcript() if isinstance(m, BotMessage))

@@ -207,9 +207,9 @@ async def test_typed_grades_in_the_clinicians_words(harness: Harness) -> None:
         await athlete.press(SHIN)
         await athlete.expect("grade")
         if stored == "km2":
-            await athlete.send("grade 7")  # no such grade: refused, the options listed
+            await athlete.send("grade 7")  # no such grade: refused with a typed example
             refusal = await athlete.expect("I could not read that")
-            assert "MRI grade 2" in refusal.text
+            assert "“MRI 2”" in refusal.text
         await athlete.send(typed)
         await athlete.expect("How many days ago")
         async with harness.store.transaction() as session:

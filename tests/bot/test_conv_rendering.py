@@ -131,9 +131,34 @@ def test_long_messages_are_split_at_paragraphs() -> None:
         ("São Paulo", "America/Sao_Paulo"),
         ("UTC", "UTC"),
         ("boston", "America/New_York"),
+        ("Lisboa", "Europe/Lisbon"),
+        ("NYC", "America/New_York"),
+        ("UTC+1", "Etc/GMT-1"),
+        ("Japan", "Asia/Tokyo"),
+        ("United States", None),  # several zones: the question asks which city
         ("Atlantis", None),
         ("", None),
     ],
 )
 def test_typed_time_zones(typed: str, zone: str | None) -> None:
-    assert resolve_timezone(typed) == zone
+    assert resolve_timezone(typed, library().readings) == zone
+
+
+@pytest.mark.parametrize(
+    ("form", "qid", "value", "echo"),
+    [
+        ("onboarding", "days_since_diagnosis", 1, "→ 1 day"),
+        ("onboarding", "days_since_diagnosis", 21, "→ 21 days"),
+        ("morning", "sleep_hours", 7.5, "→ 7.5 hours"),
+        ("morning", "sleep_hours", 1.0, "→ 1 hour"),
+        ("weekly", "conf_overall", 80, "→ 80%"),
+        ("onboarding", "weekly_volume_km", 40.2, "→ 40.2 km"),
+        ("onboarding", "reds_previous_bsi", 1, "→ 1 injury"),
+    ],
+)
+def test_answered_numbers_read_in_the_right_plural(
+    form: str, qid: str, value: float, echo: str
+) -> None:
+    lib = library()
+    question = next(q for q in lib.questionnaires.questionnaires[form].questions if q.id == qid)
+    assert echo in plain(render_answered(question, value, _texts()))

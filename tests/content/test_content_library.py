@@ -295,7 +295,7 @@ def test_worst_case_daily_plan_fits_one_message(raw: dict[str, Any]) -> None:
     """A daily plan message (bot/rendering/plans.py) joins a session, up to three
     cross-training options with their caution texts, one snippet and a safety line. Built
     from the longest pieces of each kind it must still fit Telegram's 4096 characters."""
-    max_options = 3  # bot/rendering/plans.py MAX_CROSS_TRAINING
+    max_options = 3  # at least crosstraining.yaml allowance.per_day
     by_id = {e["id"]: e for e in raw["exercises"]["exercises"]}
     options = sorted(
         (

@@ -10,7 +10,7 @@ import pytest
 from flows.checkin import SessionResult
 from flows.injury import Grade, Site
 from flows.library.loader import Library
-from flows.library.schema import Question
+from flows.library.schema import Question, QuestionType
 from flows.phases import Phase
 from flows.profile import WeightBearing
 from flows.questionnaire.answers import Parsed, Refusal, answer_from_option, parse_answer
@@ -29,7 +29,7 @@ def q(library: Library, form: str, qid: str) -> Question:
 
 
 def parse(library: Library, form: str, qid: str, raw: str) -> Parsed | Refusal:
-    return parse_answer(q(library, form, qid), raw, library.questionnaires)
+    return parse_answer(q(library, form, qid), raw, library.questionnaires, library.readings)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_scale_lenient(library: Library, raw: str, value: int) -> None:
     assert parse(library, "morning", "next_morning_pain", raw) == Parsed(value)
 
 
-@pytest.mark.parametrize("raw", ["11", "-1", "lots", "3 or 4", ""])
+@pytest.mark.parametrize("raw", ["11", "-1", "lots", "3 or 9", ""])
 def test_scale_refusal_repeats_expectation(library: Library, raw: str) -> None:
     result = parse(library, "morning", "next_morning_pain", raw)
     assert isinstance(result, Refusal)
@@ -99,9 +99,14 @@ def test_number_refusal_names_range_and_unit(library: Library) -> None:
 
 
 def test_number_refusal_example_defaults_to_the_middle_of_the_range(library: Library) -> None:
-    result = parse(library, "weekly", "conf_overall", "150")
+    plain = Question(id="laps", type=QuestionType.NUMBER, text="Laps?", min=0, max=100, unit="laps")
+    result = parse_answer(plain, "150", library.questionnaires, library.readings)
     assert isinstance(result, Refusal)
     assert "for example 50" in result.text
+    # A 0-100 rating quotes the forms that work there.
+    result = parse(library, "weekly", "conf_overall", "150")
+    assert isinstance(result, Refusal)
+    assert "“7/10”" in result.text
 
 
 def test_integer_number(library: Library) -> None:
@@ -138,14 +143,16 @@ def test_time_refusal(library: Library, raw: str) -> None:
     assert "7:30" in result.text
 
 
-def test_choice_by_value_label_index_prefix(library: Library) -> None:
+def test_choice_by_value_label_prefix_not_position(library: Library) -> None:
     assert parse(library, "evening", "session", "done") == Parsed("done")
     assert parse(library, "evening", "session", "Part of it") == Parsed("partial")
-    assert parse(library, "evening", "session", "3") == Parsed("skipped")
     assert parse(library, "evening", "session", "skip") == Parsed("skipped")
+    # A bare number is not a button's position: Telegram shows no numbers on buttons,
+    # and "2" at the site question must never pick a high-risk site silently.
+    assert isinstance(parse(library, "evening", "session", "3"), Refusal)
     refusal = parse(library, "evening", "session", "maybe")
     assert isinstance(refusal, Refusal)
-    assert "Done" in refusal.text
+    assert "“did it all”" in refusal.text  # an answer that works, not the option list
 
 
 @pytest.mark.parametrize(
@@ -175,12 +182,12 @@ def test_grade_question_reads_typed_grades(library: Library, raw: str, value: st
 def test_grade_question_refuses_what_is_no_grade(library: Library, raw: str) -> None:
     refusal = parse(library, "onboarding", "grade", raw)
     assert isinstance(refusal, Refusal)
-    assert "MRI grade 2" in refusal.text  # the refusal lists the options
+    assert "“MRI 2”" in refusal.text  # the refusal quotes an answer that works
 
 
 def test_domain_reading_is_only_for_the_grade_question(library: Library) -> None:
-    # "2" elsewhere is still the second option.
-    assert parse(library, "onboarding", "weight_bearing", "2") == Parsed("partial")
+    # "2" elsewhere is no option (and never a button's position).
+    assert isinstance(parse(library, "onboarding", "weight_bearing", "2"), Refusal)
 
 
 def test_answer_from_option(library: Library) -> None:

@@ -6,10 +6,18 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from sandbox_ptb_bot import tiny_png
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    Message,
+)
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
 
-from sandbox.driver import SandboxDriver, SandboxUser
+from sandbox.driver import BotMessage, SandboxDriver, SandboxUser
 from sandbox.server import SandboxServer
 
 
@@ -62,6 +70,76 @@ async def test_caption_limit(bot: Bot, ann: SandboxUser) -> None:
     assert again.document.file_id == message.document.file_id
     with pytest.raises(BadRequest, match="Wrong file identifier"):
         await bot.send_document(ann.id, "no-such-file-id")
+
+
+async def test_edit_message_media(bot: Bot, ann: SandboxUser, driver: SandboxDriver) -> None:
+    """A photo is replaced by an uploaded one (``attach://``), with its caption and keyboard,
+    as Telegram does; what Telegram refuses is refused the same way."""
+    sent = await bot.send_photo(ann.id, tiny_png(), caption="first")
+    edited = await bot.edit_message_media(
+        InputMediaPhoto(tiny_png(4, 5), caption="<b>second</b>", parse_mode="HTML"),
+        chat_id=ann.id,
+        message_id=sent.message_id,
+        reply_markup=_keyboard("v1:x"),
+    )
+    assert isinstance(edited, Message)
+    assert edited.caption == "second"
+    assert edited.photo[-1].width == 4
+    assert edited.photo[-1].file_unique_id != sent.photo[-1].file_unique_id
+    shown = await driver.chat(ann.id).message(sent.message_id)
+    assert isinstance(shown, BotMessage)
+    assert shown.edited
+    assert shown.labels == ["Go"]
+    assert shown.text == "second"
+    # The same picture and caption again: not modified.
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
+        await bot.edit_message_media(
+            InputMediaPhoto(edited.photo[-1].file_id, caption="<b>second</b>", parse_mode="HTML"),
+            chat_id=ann.id,
+            message_id=sent.message_id,
+            reply_markup=_keyboard("v1:x"),
+        )
+    # A text message has no media to replace; a photo cannot become a document.
+    text = await bot.send_message(ann.id, "words")
+    with pytest.raises(BadRequest, match=r"(?i)no media in the message"):
+        await bot.edit_message_media(
+            InputMediaPhoto(tiny_png()), chat_id=ann.id, message_id=text.message_id
+        )
+    with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+        await bot.edit_message_media(
+            InputMediaDocument(b"abc", filename="a.txt"), chat_id=ann.id, message_id=sent.message_id
+        )
+    # Not an image at all.
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+        await bot.edit_message_media(
+            InputMediaPhoto(b"not an image"), chat_id=ann.id, message_id=sent.message_id
+        )
+
+
+async def test_edit_message_media_needs_its_upload(
+    sandbox_server: SandboxServer, ann: SandboxUser
+) -> None:
+    async with httpx.AsyncClient() as client:
+        sent = await client.post(
+            f"{sandbox_server.bot_api_base}{sandbox_server.token}/sendPhoto",
+            data={"chat_id": str(ann.id)},
+            files={"photo": ("p.png", tiny_png(), "image/png")},
+        )
+        message_id = sent.json()["result"]["message_id"]
+        reply = await client.post(
+            f"{sandbox_server.bot_api_base}{sandbox_server.token}/editMessageMedia",
+            data={
+                "chat_id": str(ann.id),
+                "message_id": str(message_id),
+                "media": '{"type": "photo", "media": "attach://missing"}',
+            },
+            files={"other": ("p.png", tiny_png(), "image/png")},
+        )
+    assert reply.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: file missing not found in the request",
+    }
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,23 @@ async def test_returned_objects_match_the_spec(
             data={"chat_id": str(ann.id)},
             files={"document": ("a.txt", b"abc", "text/plain")},
         )
+        await call(
+            "editMessageMedia",
+            data={
+                "chat_id": str(ann.id),
+                "message_id": str(photo["message_id"]),
+                "media": json.dumps(
+                    {
+                        "type": "photo",
+                        "media": "attach://chart",
+                        "caption": "<b>new</b>",
+                        "parse_mode": "HTML",
+                    }
+                ),
+                "reply_markup": json.dumps(keyboard),
+            },
+            files={"chart": ("c.png", tiny_png(4, 5), "image/png")},
+        )
         await call("getFile", json={"file_id": photo["photo"][0]["file_id"]})
         await call("pinChatMessage", json={"chat_id": ann.id, "message_id": sent["message_id"]})
         await call("getChat", json={"chat_id": ann.id})

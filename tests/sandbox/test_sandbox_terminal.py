@@ -27,7 +27,7 @@ SIDES = InlineKeyboardMarkup(
 
 async def test_piped_session(sandbox_server: SandboxServer, driver: SandboxDriver) -> None:
     ann = await driver.create_user("Ann")
-    stdin = io.StringIO("/start\n9\n1\n:tomorrow\n7\n=4\nhow are you\n:quit\nnever read\n")
+    stdin = io.StringIO("/start\n7\n#z\n#a\n:tomorrow\n=#b\nhow are you\n:quit\nnever read\n")
     stdout = io.StringIO()
     metas: list[str] = []
 
@@ -39,18 +39,19 @@ async def test_piped_session(sandbox_server: SandboxServer, driver: SandboxDrive
         await run_chat(driver, ann.id, stdin=stdin, stdout=stdout, on_meta=on_meta, reply_timeout=5)
     out = stdout.getvalue()
     assert "bot: Welcome. Ready?" in out
-    assert "[1] Yes  [2] No" in out
-    assert "bot (edited): You said yes" in out
+    assert "[#a] Yes  [#b] No" in out
+    # Buttons on screen, yet a bare number is text (an answer), never a button's position.
+    assert "bot: echo: 7" in out
+    assert "(no button [#z] on the latest message)" in out
+    assert "bot (edited): You said yes" in out  # "#a" pressed Yes
     assert "(time travel: +1 day)" in out
-    assert "(no button [9] on the latest message)" in out  # buttons shown: a number presses
-    assert "bot: echo: 7" in out  # no buttons left: a number is an answer, sent as text
-    assert "bot: echo: 4" in out  # "=" sends a number as text
+    assert "bot: echo: #b" in out  # "=" sends the rest as it is
     assert "bot: echo: how are you" in out
     assert metas == [":tomorrow"]
     sent = [
         m for m in await driver.chat(ann.id).transcript() if m.__class__.__name__ == "UserMessage"
     ]
-    assert len(sent) == 4  # /start, 7, 4, how are you; "never read" was after :quit
+    assert len(sent) == 4  # /start, 7, #b, how are you; "never read" was after :quit
 
 
 async def test_unprompted_messages_are_shown(
@@ -72,12 +73,17 @@ async def test_unprompted_messages_are_shown(
     assert "bot: Morning check-in: pain 0-10?" in stdout.getvalue()
 
 
-def test_numbered_labels_are_pressed_by_their_number() -> None:
-    # On a 0-10 row, typing 3 must mean "3", not the third button; other buttons keep
-    # their position.
+def test_button_keys_never_collide() -> None:
+    # On a 0-10 row, "#3" means the button "3"; other buttons get letters, so no key of
+    # one button is ever another button's number.
     labels = [str(n) for n in range(11)] + ["Skip"]
-    assert button_keys(labels) == [*labels[:11], "12"]
-    assert button_keys(["Yes", "No"]) == ["1", "2"]
+    assert button_keys(labels) == [*labels[:11], "a"]
+    assert button_keys(["Yes", "No"]) == ["a", "b"]
+    assert button_keys(["1", "Other", "1"]) == ["a", "b", "c"]  # a repeated number
+    assert button_keys([f"Option {i}" for i in range(28)])[25:] == ["z", "aa", "ab"]
+    for labels in (["0", "10", "20", "Skip"], ["Done", "Part of it", "Skipped"]):
+        keys = button_keys(labels)
+        assert len(set(keys)) == len(keys)
 
 
 async def _edit_then_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,7 +110,7 @@ async def test_piped_input_waits_for_the_reply_after_an_edit(
     # next line must still wait for the question that follows it.
     monkeypatch.setattr(terminal, "POLL_SECONDS", 0.05)
     ann = await driver.create_user("Ann")
-    stdin = io.StringIO("/start\n1\n2\n")
+    stdin = io.StringIO("/start\n#a\n#b\n")
     stdout = io.StringIO()
     async with polling_bot(sandbox_server) as app:
         app.add_handler(CallbackQueryHandler(_edit_then_ask), group=-1)
@@ -112,5 +118,5 @@ async def test_piped_input_waits_for_the_reply_after_an_edit(
     out = stdout.getvalue()
     assert "bot (edited): Ready? -> yes" in out
     question = out.index("bot: Left or right?")
-    assert "bot (edited): You picked right" in out[question:], out  # "2" pressed Right
-    assert "echo: 2" not in out, out  # not sent as text before the question arrived
+    assert "bot (edited): You picked right" in out[question:], out  # "#b" pressed Right
+    assert "echo: #b" not in out, out  # not sent as text before the question arrived
