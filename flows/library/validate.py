@@ -240,6 +240,7 @@ READING_KEYS = (
     "refusal.or",
     "refusal.unicode_digits",
     "refusal.yes_no",
+    "refusal.yes_no_plain",
     "refusal.days",
     "refusal.distance",
     "refusal.percent",

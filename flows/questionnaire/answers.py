@@ -163,11 +163,15 @@ def _yes_no_sets(r: _Reading) -> tuple[set[str], set[str], set[str]]:
 def _read_yes_no(r: _Reading) -> Parsed | Refusal:
     yes, no, hedges = _yes_no_sets(r)
     text = r.text
+    explicit = r.readings is not None and r.question.id in r.readings.explicit_questions
+    if explicit:
+        # Consent: only plain words. The symptom-minded extras ("fine", "all good" as
+        # "no symptoms", "n/a", hedges) would misread an answer to "Is that OK with you?".
+        no = set(r.lex.no)
     if text in yes:
         return Parsed(True)
-    if text in no or r.not_applicable:
+    if text in no or (r.not_applicable and not explicit):
         return Parsed(False)
-    explicit = r.readings is not None and r.question.id in r.readings.explicit_questions
     if text in hedges and not explicit:
         return Parsed(True)  # any amount of a symptom is a yes: the safe reading
     # "no, slept fine", "yes a bit", "nope - all good": the first word decides, unless
@@ -179,7 +183,8 @@ def _read_yes_no(r: _Reading) -> Parsed | Refusal:
             return Parsed(True)
         if words[0] in no:
             return Parsed(False)
-    return _refuse(r, "refusal.yes_no")
+    # A consent question is not about a symptom: "yes if there was any" would not fit.
+    return _refuse(r, "refusal.yes_no_plain" if explicit else "refusal.yes_no")
 
 
 def _scale_value(r: _Reading, lo: float, hi: float) -> float | None:

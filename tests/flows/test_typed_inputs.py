@@ -213,6 +213,9 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (ON, "consent", "of course", True),
     (ON, "consent", "no thanks", False),
     (ON, "consent", "kind of", REFUSED),  # consent is a plain yes or no
+    (ON, "consent", "fine", REFUSED),  # "fine" is "no symptoms" elsewhere: never a refusal
+    (ON, "consent", "n/a", REFUSED),
+    (ON, "consent", "yes, fine", True),
     (ON, "reds_opt_in", "a little", REFUSED),
     (ON, "reds_restriction", "a little", True),  # a screening question: any is a yes
     (M, "night_pain", "no", False),
