@@ -58,7 +58,9 @@ from bot.handlers.tick import make_reminder, make_sender
 from bot.receiving import TolerantBot, retry_bootstrap
 from bot.rendering.texts import Texts
 from bot.scheduling import AthleteLocks, CoachPoster, Ticker
-from bot.sending import FloodPacer, install_token_redaction
+from bot.scheduling.leader import TickerLeadership
+from bot.sending import install_token_redaction, shared_pacer_for
+from bot.sending.limiter import PacingRateLimiter
 from bot.storage import GroupCommit, Store, set_keyboard_messages
 from flows.library import Library
 
@@ -102,7 +104,7 @@ def build_application(
         questionnaires=all_questionnaires(library, {"clearance": clearance_questionnaire(texts)}),
         texts=texts,
         locks=locks,
-        pacer=FloodPacer(settings.sending),
+        pacer=shared_pacer_for(store.engine, settings.sending),
         keyboard_marks=GroupCommit(store, set_keyboard_messages),
         render=RenderPool(
             kind=settings.render.kind,
@@ -119,6 +121,8 @@ def build_application(
         base_file_url=base_file_url or "https://api.telegram.org/file/bot",
         request=HTTPXRequest(connection_pool_size=256),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
+        # Every call that sends or edits takes a slot of the pacer (bot/sending/limiter.py).
+        rate_limiter=PacingRateLimiter(services.pacer),
     )
     builder = (
         ApplicationBuilder()
@@ -145,6 +149,7 @@ def build_application(
             send=make_coach_sender(application),
             concurrency=settings.sending.concurrency,
         ),
+        leader=TickerLeadership(store.engine),
         silence=services.library.protocol.silence,
     )
     register(application)

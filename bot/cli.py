@@ -3,6 +3,7 @@
 Commands::
 
     remodel run [--webhook] [--listen HOST] [--port N] [--public-url URL]
+                [--no-migrate] [--no-ticker | --ticker-only] [--ops-port N]
     remodel chat [--db PATH] [--zone ZONE] [--start WHEN] [--fresh]
     remodel db upgrade
     remodel simulate SCENARIO.yaml [--json]
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +88,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="public https URL Telegram posts updates to ([webhook] public_url, "
         "REMODEL_WEBHOOK_URL); implies --webhook",
+    )
+    # Several workers on one PostgreSQL (docs/deploy.md).
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not migrate at start (run `remodel db upgrade` once before starting "
+        "workers); refuse to start if the database is not at this code's revision",
+    )
+    roles = run.add_mutually_exclusive_group()
+    roles.add_argument(
+        "--no-ticker",
+        action="store_true",
+        help="receive updates only; never send due check-ins (another process runs the ticker)",
+    )
+    roles.add_argument(
+        "--ticker-only",
+        action="store_true",
+        help="run the ticker only (due check-ins, reminders, coach posts); receive no updates",
+    )
+    run.add_argument(
+        "--ops-port",
+        metavar="N",
+        type=int,
+        help="serve /healthz and /metrics on this port (REMODEL_OPS_PORT; default: not served)",
     )
 
     chat = commands.add_parser(
@@ -158,12 +184,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(level: int, secrets: Sequence[str] = (), stream: TextIO | None = None) -> None:
-    """Log to stderr at ``level`` with ``secrets`` (the token, the webhook secret) redacted."""
+def setup_logging(
+    level: int,
+    secrets: Sequence[str] = (),
+    stream: TextIO | None = None,
+    *,
+    json_format: bool = False,
+) -> None:
+    """Log to stderr at ``level`` with ``secrets`` (the token, the webhook secret) redacted;
+    one JSON object per line with ``json_format`` (bot/observability.py)."""
+    from bot.observability import JsonFormatter
     from bot.sending.redaction import RedactTokenFilter
 
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_format
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(RedactTokenFilter(*secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -240,15 +278,25 @@ def content_counts(library: Library) -> dict[str, int]:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.run_mode import RunOptions, run_until_signal
+    from bot.run_mode import Role, RunOptions, run_until_signal
 
     settings.require_token()
+    role: Role = "ticker" if args.ticker_only else "updates" if args.no_ticker else "all"
+    ops_port = args.ops_port
+    if ops_port is None and os.environ.get("REMODEL_OPS_PORT"):
+        try:
+            ops_port = int(os.environ["REMODEL_OPS_PORT"])
+        except ValueError:
+            raise CliError("REMODEL_OPS_PORT must be a port number") from None
     options = RunOptions.from_settings(
         settings,
         webhook=args.webhook or args.public_url is not None,
         listen=args.listen,
         port=args.port,
         public_url=args.public_url,
+        role=role,
+        migrate=not args.no_migrate,
+        ops_port=ops_port,
     )
     library = load_content(settings)
     return run_until_signal(settings, options, library=library)
@@ -329,8 +377,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         secrets = secrets_of(settings)
         level = logging.DEBUG if args.verbose else settings.logging.level_number
-        setup_logging(level, secrets)
-        result: int = COMMANDS[args.command](args, settings)
+        setup_logging(level, secrets, json_format=settings.logging.format == "json")
+        dsn = settings.logging.sentry_dsn
+        if dsn is not None and args.command == "run":
+            from bot.observability import init_sentry
+
+            secrets.append(dsn.get_secret_value())
+            stop_tracking = init_sentry(dsn.get_secret_value(), secrets)
+            try:
+                result: int = COMMANDS[args.command](args, settings)
+            finally:
+                stop_tracking()
+            return result
+        result = COMMANDS[args.command](args, settings)
         return result
     except (ConfigError, CliError) as exc:
         print(f"remodel: {redact(str(exc), secrets)}", file=sys.stderr)

@@ -50,6 +50,8 @@ ENV_OVERRIDES: Final[Mapping[str, str]] = {
     "REMODEL_WEBHOOK_SECRET": "webhook.secret_token",
     "REMODEL_CONTENT_PATH": "content.path",
     "REMODEL_LOG_LEVEL": "logging.level",
+    "REMODEL_LOG_FORMAT": "logging.format",
+    "REMODEL_SENTRY_DSN": "logging.sentry_dsn",
 }
 
 _WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -226,6 +228,10 @@ class LoggingSettings(_Section):
     """``[logging]``."""
 
     level: str = "INFO"
+    #: ``text`` (one line per event) or ``json`` (one object per line, for log collectors).
+    format: Literal["text", "json"] = "text"
+    #: Sentry DSN: send errors to Sentry, scrubbed like the logs (bot/observability.py).
+    sentry_dsn: SecretStr | None = None
 
     @field_validator("level")
     @classmethod

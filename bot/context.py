@@ -16,7 +16,7 @@ from bot.charts.pool import RenderPool
 from bot.clock import Clock
 from bot.config import Settings
 from bot.rendering.texts import Texts
-from bot.sending import FloodPacer
+from bot.sending import Pacer
 from bot.storage.dialogues import KeyboardMark
 from bot.storage.engine import Store
 from bot.storage.group_commit import GroupCommit
@@ -38,7 +38,7 @@ class Services:
     questionnaires: dict[str, Questionnaire]
     texts: Texts
     locks: AthleteLocks
-    pacer: FloodPacer
+    pacer: Pacer
     #: Which message shows each question on screen, written in shared transactions.
     keyboard_marks: GroupCommit[KeyboardMark]
     #: Where charts and reports render (off the event loop).

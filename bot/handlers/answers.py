@@ -32,6 +32,7 @@ from bot.dialogue.typed import Refusal, parse_typed
 from bot.handlers import checkin, clearance, coach, onboarding, settings
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
+from bot.metrics import ANSWERS
 from bot.rendering import callbacks
 from bot.rendering.keyboards import Value, token_value
 from bot.rendering.questions import render_answered
@@ -168,8 +169,7 @@ async def on_press(update: Update, context: RemodelContext) -> None:
         checked = _check_press(services, data, chat_id, athlete, dialogue)
         if isinstance(checked, _Refused):
             refused = checked
-            if refused is _Refused.ALREADY:
-                reask = _undelivered(services, athlete, dialogue)
+            reask = _undelivered(services, refused, athlete, dialogue)
         else:
             assert athlete is not None
             assert dialogue is not None
@@ -224,13 +224,17 @@ def _replies_to_another_question(
 
 
 def _undelivered(
-    services: Services, athlete: Athlete | None, dialogue: Dialogue | None
+    services: Services, refused: _Refused, athlete: Athlete | None, dialogue: Dialogue | None
 ) -> tuple[int, str, Position] | None:
-    """(athlete id, nonce, position) of the dialogue's current question when no message shows
-    it (the mark is written once the question is delivered), else None."""
-    if athlete is None or athlete.id is None or dialogue is None:
+    """The question to ask again when a press is refused as already recorded but the
+    question after it never reached the screen: the worker that recorded the answer died
+    before sending it, and this is Telegram delivering the unacknowledged press again
+    (bot/webhook.py). One athlete's updates are handled one after another (in a process by
+    its lock, across workers because an update is acknowledged only once handled), so a
+    question without a message here is not one being sent right now."""
+    if refused is not _Refused.ALREADY or athlete is None or athlete.id is None:
         return None
-    if dialogue.keyboard_message_id is not None:
+    if dialogue is None or dialogue.keyboard_message_id is not None:
         return None
     at = driver.position(services.questionnaires, dialogue)
     return None if at is None else (athlete.id, dialogue.nonce, at)
@@ -293,6 +297,7 @@ async def _record(
         applied.closed = True
         return applied
     next_at = driver.record(services.questionnaires, dialogue, at, value)
+    ANSWERS.inc()
     if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(services, athlete, dialogue):
         next_at = None  # a red flag ends the check-in at once
     if onboarding.declined(dialogue):

@@ -16,6 +16,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.metrics import UPDATES
 from bot.scheduling.locks import AthleteLocks
 
 
@@ -34,6 +35,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks = locks
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        UPDATES.inc()
         key = update_key(update)
         if key is None:
             await coroutine

@@ -7,6 +7,18 @@ the whole body each time. This endpoint keeps PTB's checks (JSON content type, t
 there: an unreadable body is logged by id and kind (:func:`bot.receiving.parse_update`)
 and acknowledged with 200, so one update never blocks the others. Hand-written (about 60
 lines) because PTB offers no hook to change that answer.
+
+**Acknowledged once handled** (``handle=``, what ``remodel run --webhook`` uses): PTB answers
+200 as soon as an update is queued in memory, so a worker killed (a deploy, the OOM killer)
+with acknowledged updates in its queue loses them for good: Telegram never sends an
+acknowledged update again, and an athlete's answer is gone. With ``handle``, the 200 goes out
+only when the update has been handled (transactions committed, replies sent); a worker that
+dies mid-update leaves it unacknowledged and Telegram delivers it again, to a worker behind
+the same load balancer. The price is at-least-once handling in that narrow case; the handlers
+make it harmless where it matters (an answer already recorded is refused as such, and a
+question left undelivered is asked again; check-in rows are unique). Telegram keeps up to
+``max_connections`` deliveries in flight, one chat's in order, so acknowledging late costs no
+throughput: different athletes still run in parallel, here and across workers.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import tornado.web
@@ -60,7 +73,18 @@ class _UpdateHandler(tornado.web.RequestHandler):
         update = parse_update(data, server.bot)
         if update is not None:
             server.bot.insert_callback_data(update)
-            await server.queue.put(update)
+            if server.handle is None:
+                await server.queue.put(update)
+            else:
+                server.in_flight += 1
+                # PTB's fetcher logs this for queued updates; ids only (payload is health data).
+                log.debug("Processing update %s before acknowledging it", update.update_id)
+                try:
+                    await server.handle(update)
+                finally:
+                    server.in_flight -= 1
+                    if server.in_flight == 0:
+                        server.idle.set()
         self.set_status(200)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
@@ -81,6 +105,7 @@ class WebhookServer:
         bot: Any,
         queue: asyncio.Queue[Any],
         secret_token: str | None,
+        handle: Callable[[Update], Awaitable[None]] | None = None,
     ) -> None:
         self.listen = listen
         self.port = port
@@ -88,6 +113,10 @@ class WebhookServer:
         self.bot = bot
         self.queue: asyncio.Queue[Update | Any] = queue
         self.secret_token = secret_token
+        #: Handles an update before it is acknowledged (``None``: queue it and acknowledge).
+        self.handle = handle
+        self.in_flight = 0
+        self.idle = asyncio.Event()
         self._http: HTTPServer | None = None
 
     def start(self) -> None:
@@ -96,9 +125,17 @@ class WebhookServer:
         self._http = HTTPServer(app, xheaders=True)
         self._http.listen(self.port, address=self.listen)
 
-    async def stop(self) -> None:
-        """Stop accepting, and let requests under way finish."""
+    async def stop(self, bound: float = 20.0) -> None:
+        """Stop accepting, and let requests under way finish (updates being handled: at most
+        ``bound`` seconds; what is not acknowledged by then Telegram delivers again)."""
         http, self._http = self._http, None
         if http is not None:
             http.stop()
+            if self.in_flight:
+                self.idle.clear()
+                try:
+                    async with asyncio.timeout(bound):
+                        await self.idle.wait()
+                except TimeoutError:
+                    log.warning("%d updates still being handled at stop", self.in_flight)
             await http.close_all_connections()

@@ -3,6 +3,14 @@
 Keyed by Telegram user id (known before the athlete row exists, on the very first update).
 An entry lives only while someone holds or waits for its lock, so memory is bounded by the
 number of athletes being processed at this moment, not by the number of athletes.
+
+Two levels, one order (docs/architecture.md, "Order per athlete"):
+
+* in this process, an ``asyncio.Lock`` per user: the fast path, and all there is on SQLite;
+* across processes (PostgreSQL), holding the lock also enters the storage's
+  :func:`~bot.storage.engine.athlete_scope`, so every transaction the holder opens takes
+  ``pg_advisory_xact_lock(user id)`` first. Another worker handling the same athlete at the
+  same moment waits for the commit, then reads what was committed.
 """
 
 from __future__ import annotations
@@ -10,6 +18,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+from bot.storage.engine import athlete_scope
 
 __all__ = ["AthleteLocks"]
 
@@ -41,7 +51,8 @@ class AthleteLocks:
         entry.users += 1
         try:
             async with entry.lock:
-                yield
+                with athlete_scope(telegram_user_id):
+                    yield
         finally:
             entry.users -= 1
             if entry.users == 0:

@@ -20,6 +20,16 @@ number of athletes):
 
 A failure for one athlete is logged and never stops the others.
 
+**Several workers.** With a :class:`~bot.scheduling.leader.TickerLeadership`, the repeating
+job ticks only in the worker that holds the leadership (PostgreSQL advisory lock); the others
+check each interval and take over when the leader is gone.
+
+**Stopping.** :meth:`Ticker.request_stop` (called at shutdown, before PTB waits for the
+running job) makes a tick end between sends: rows claimed but not yet handed to Telegram are
+put back to ``scheduled`` at once (another worker, or the next start, sends them), the sends
+in flight finish and are recorded, and no new batch is claimed. No row is left ``sending``
+after a clean stop, so nothing waits for the lease and nothing is sent twice.
+
 Silence back-off (``flows.rules.silence``): once an athlete has left
 ``silence.reminder_stop_days`` whole days unanswered, reminders stop and the evening
 check-in is not created (the morning one stays open all day; the weekly one still goes out),
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -46,6 +57,7 @@ from telegram.ext import Job, JobQueue
 from bot.clock import Clock
 from bot.config import ScheduleSettings
 from bot.scheduling.coach_posts import CoachPoster
+from bot.scheduling.leader import TickerLeadership
 from bot.scheduling.locks import AthleteLocks
 from bot.scheduling.timing import load_zone, local_date_of, next_slot_due
 from bot.sending.policy import SendOutcome, SendStatus
@@ -99,6 +111,7 @@ class TickReport:
     failed: int = 0
     errors: int = 0
     coach_posts: int = 0
+    released: int = 0
     backed_off: int = 0  # reminders and extra check-ins held back from a silent athlete
     skipped: bool = False
 
@@ -127,6 +140,7 @@ class Ticker:
         lease: timedelta = timedelta(minutes=5),
         max_catch_up: int = 42,
         coach: CoachPoster | None = None,
+        leader: TickerLeadership | None = None,
         silence: SilenceRules | None = None,
     ) -> None:
         self._store = store
@@ -141,8 +155,16 @@ class Ticker:
         self._lease = lease
         self._max_catch_up = max_catch_up
         self.coach = coach
+        self.leader = leader
         self._silence = silence if silence is not None else SilenceRules()
         self._running = False
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        #: ``time.monotonic()`` when the last tick finished (health and metrics read it).
+        self.last_tick_at: float | None = None
+        #: Wall-clock instant of the last tick's start, and how late the oldest due row was.
+        self.last_lag_seconds: float = 0.0
 
     @property
     def grace(self) -> timedelta:
@@ -167,7 +189,34 @@ class Ticker:
             job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
         )
 
+    def request_stop(self) -> None:
+        """End the running tick between sends and start no new one (see the module doc)."""
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`request_stop` was called."""
+        return self._stopping
+
+    @property
+    def running(self) -> bool:
+        """Whether a tick is in flight."""
+        return self._running
+
+    async def wait_idle(self) -> None:
+        """Return when no tick is in flight."""
+        await self._idle.wait()
+
     async def _job_callback(self, _context: Any) -> None:
+        if self._stopping:
+            return
+        if self.leader is not None:
+            try:
+                if not await self.leader.check():
+                    return
+            except Exception:
+                log.exception("ticker: leadership check failed")
+                return
         try:
             report = await self.tick()
         except Exception:
@@ -187,11 +236,13 @@ class Ticker:
 
     async def tick(self) -> TickReport:
         """Run one tick: materialize, dispatch, remind. Reentrant calls return ``skipped``."""
-        if self._running:
+        if self._running or self._stopping:
             return TickReport(skipped=True)
         self._running = True
+        self._idle.clear()
         try:
             report = TickReport()
+            await self._measure_lag()
             await self._materialize(self._clock.now(), report)
             await self._dispatch(report)
             if self._remind is not None:
@@ -205,6 +256,23 @@ class Ticker:
             return report
         finally:
             self._running = False
+            self._idle.set()
+            self.last_tick_at = time.monotonic()
+
+    async def _measure_lag(self) -> None:
+        """How overdue the oldest waiting check-in is (the metrics' tick lag)."""
+        now = self._clock.now()
+        async with self._store.transaction() as session:
+            oldest = (
+                await session.execute(
+                    sa.select(sa.func.min(col(Checkin.due_at))).where(
+                        col(Checkin.status) == CheckinStatus.SCHEDULED
+                    )
+                )
+            ).scalar_one_or_none()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        self.last_lag_seconds = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
     # --- pass 1: materialize ------------------------------------------------------------------
 
@@ -418,11 +486,28 @@ class Ticker:
                 return
 
             async def handle(checkin: Checkin, athlete: Athlete) -> None:
+                if self._stopping:
+                    await self._release(checkin, report)
+                    return
                 await self._deliver(checkin, athlete, report)
 
             await self._run_grouped(claimed, handle, report)
-            if len(claimed) < batch:
+            if len(claimed) < batch or self._stopping:
                 return
+
+    async def _release(self, checkin: Checkin, report: TickReport) -> None:
+        """Put a claimed, unsent row back to ``scheduled`` (stopping: someone else sends it)."""
+        async with self._store.transaction() as session:
+            await session.execute(
+                sa.update(Checkin)
+                .where(
+                    col(Checkin.id) == checkin.id,
+                    col(Checkin.status) == CheckinStatus.SENDING,
+                )
+                .values(status=CheckinStatus.SCHEDULED, claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        report.released += 1
 
     async def _call(
         self, callback: CheckinSender, athlete: Athlete, checkin: Checkin

@@ -10,7 +10,7 @@ A send from a handler or the ticker looks like::
     if outcome.status is SendStatus.BLOCKED: ...   # deactivate the athlete
 """
 
-from bot.sending.pacer import FloodPacer, RateLimiter
+from bot.sending.pacer import FloodPacer, Pacer, RateLimiter
 from bot.sending.policy import SendOutcome, SendStatus, retry_after_seconds, send_with_policy
 from bot.sending.redaction import (
     REDACTED,
@@ -19,17 +19,21 @@ from bot.sending.redaction import (
     install_token_redaction,
     redact,
 )
+from bot.sending.shared_pacer import SharedPacer, shared_pacer_for
 
 __all__ = [
     "REDACTED",
     "TOKEN_PATTERN",
     "FloodPacer",
+    "Pacer",
     "RateLimiter",
     "RedactTokenFilter",
     "SendOutcome",
     "SendStatus",
+    "SharedPacer",
     "install_token_redaction",
     "redact",
     "retry_after_seconds",
     "send_with_policy",
+    "shared_pacer_for",
 ]

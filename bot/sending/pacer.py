@@ -11,6 +11,19 @@ again carries no information and is pruned, so memory stays proportional to the 
 in the last few seconds, not to the number of athletes.
 
 Group and supergroup chat ids are negative; private chats are positive.
+
+Two kinds of slot (every Bot API call that sends or edits takes one):
+
+* :meth:`FloodPacer.wait` — a **message** (``sendMessage``...): the chat's bucket and the
+  global one;
+* :meth:`FloodPacer.wait_call` — an **edit, a callback answer, leaveChat**: a global bucket of
+  their own at the same rate (Telegram's limits count messages; calls get a cap of their own
+  rather than a share of the messages' 30/s, so a reply's edit and toast never slow the
+  7:00 crowd, nor the crowd them), after any ``RetryAfter`` hold of the chat.
+
+:class:`Pacer` is what the send paths need; :class:`FloodPacer` paces one process, and
+:class:`bot.sending.shared_pacer.SharedPacer` keeps the same buckets in PostgreSQL so that
+several workers share one budget.
 """
 
 from __future__ import annotations
@@ -18,11 +31,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import Final, Protocol
 
 from bot.config import SendingSettings
 
-__all__ = ["FloodPacer", "RateLimiter"]
+__all__ = ["FloodPacer", "Pacer", "RateLimiter"]
 
 _GLOBAL: Final = 0  # chat id 0 never exists, so it can name the global bucket
 _PRUNE_EVERY: Final = 1024
@@ -62,6 +75,22 @@ class RateLimiter:
         return len(self._tat)
 
 
+class Pacer(Protocol):
+    """Send slots under Telegram's flood limits (one process, or shared by several)."""
+
+    async def wait(self, chat_id: int) -> None:
+        """Sleep until a message to ``chat_id`` may go; on return the caller owns the slot."""
+        ...
+
+    async def wait_call(self, chat_id: int) -> None:
+        """Sleep until an edit / callback answer / leaveChat for ``chat_id`` may go."""
+        ...
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram said ``RetryAfter(seconds)`` for ``chat_id``: nothing to it before then."""
+        ...
+
+
 class FloodPacer:
     """Hands out send slots that respect the global, per-chat and per-group limits.
 
@@ -78,11 +107,13 @@ class FloodPacer:
         s = settings or SendingSettings()
         # Global burst 1: strictly spaced sends never put more than the rate in any 1 s window.
         self._global = RateLimiter(s.global_per_second, burst=1)
+        self._calls = RateLimiter(s.global_per_second, burst=1)
         self._private = RateLimiter(s.per_chat_per_second, burst=s.per_chat_burst)
         self._groups = RateLimiter(s.per_group_per_minute / 60.0, burst=1)
         self._monotonic = monotonic
         self._sleep = sleep
         self._reservations = 0
+        self._held: dict[int, float] = {}  # chat id -> monotonic end of a RetryAfter
 
     def _chat_limiter(self, chat_id: int) -> RateLimiter:
         return self._groups if chat_id < 0 else self._private
@@ -120,9 +151,30 @@ class FloodPacer:
             if reserved:
                 return
 
+    async def wait_call(self, chat_id: int) -> None:
+        """Sleep until an edit, callback answer or leaveChat for ``chat_id`` may go: after the
+        chat's ``RetryAfter`` hold, in a global slot."""
+        until = self._held.get(chat_id)
+        if until is not None:
+            delay = until - self._monotonic()
+            if delay > 0:
+                await self._sleep(delay)
+            else:
+                del self._held[chat_id]
+        now = self._monotonic()
+        slot = self._calls.earliest(_GLOBAL, now)
+        self._calls.take(_GLOBAL, slot)
+        if slot > now:
+            await self._sleep(slot - now)
+
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram said ``RetryAfter(seconds)`` for ``chat_id``: nothing to it before then."""
-        self._chat_limiter(chat_id).hold(chat_id, self._monotonic() + seconds)
+        until = self._monotonic() + seconds
+        self._chat_limiter(chat_id).hold(chat_id, until)
+        if len(self._held) > _PRUNE_EVERY:
+            now = self._monotonic()
+            self._held = {k: v for k, v in self._held.items() if v > now}
+        self._held[chat_id] = until
 
     @property
     def tracked_chats(self) -> int:

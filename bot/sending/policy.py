@@ -20,6 +20,7 @@ message twice. We accept that over losing a check-in.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -37,9 +38,14 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.sending.pacer import FloodPacer
+from bot.metrics import FLOOD_WAITS, SENDS
+from bot.sending.pacer import Pacer
 
-__all__ = ["SendOutcome", "SendStatus", "retry_after_seconds", "send_with_policy"]
+__all__ = ["PACED", "SendOutcome", "SendStatus", "retry_after_seconds", "send_with_policy"]
+
+#: True while a call runs in a slot :func:`send_with_policy` took from the pacer (read by
+#: :class:`bot.sending.limiter.PacingRateLimiter`, which paces every other sending call).
+PACED: contextvars.ContextVar[bool] = contextvars.ContextVar("remodel_paced", default=False)
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +119,7 @@ async def send_with_policy(
     call: Callable[[], Awaitable[T]],
     *,
     chat_id: int,
-    pacer: FloodPacer | None = None,
+    pacer: Pacer | None = None,
     max_network_attempts: int = 4,
     max_retry_after_attempts: int = 5,
     base_backoff: float = 0.5,
@@ -130,13 +136,18 @@ async def send_with_policy(
     while True:
         if pacer is not None:
             await pacer.wait(chat_id)
+        token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice
         try:
-            return SendOutcome.sent(await call())
+            sent: SendOutcome[T] = SendOutcome.sent(await call())
+            SENDS.labels("sent").inc()
+            return sent
         except RetryAfter as exc:
+            FLOOD_WAITS.inc()
             flood_waits += 1
             wait = retry_after_seconds(exc)
             log.warning("flood control on chat %s: retry after %.1fs", chat_id, wait)
             if flood_waits >= max_retry_after_attempts:
+                SENDS.labels("failed").inc()
                 return SendOutcome.failed(_describe(exc))
             if pacer is not None:
                 pacer.hold(chat_id, wait)  # the next pacer.wait() sleeps it out
@@ -144,12 +155,15 @@ async def send_with_policy(
                 await sleep(wait)
         except Forbidden as exc:
             log.info("chat %s is blocked or gone: %s", chat_id, exc.message)
+            SENDS.labels("blocked").inc()
             return SendOutcome.blocked(_describe(exc))
         except ChatMigrated as exc:
             log.info("chat %s migrated to %s", chat_id, exc.new_chat_id)
+            SENDS.labels("migrated").inc()
             return SendOutcome.migrated(exc.new_chat_id)
         except BadRequest as exc:  # must precede NetworkError: BadRequest subclasses it
             log.error("bad request to chat %s: %s", chat_id, exc.message)
+            SENDS.labels("failed").inc()
             return SendOutcome.failed(_describe(exc))
         except NetworkError as exc:  # includes TimedOut
             network_failures += 1
@@ -160,6 +174,7 @@ async def send_with_policy(
                     network_failures,
                     _describe(exc),
                 )
+                SENDS.labels("failed").inc()
                 return SendOutcome.failed(_describe(exc))
             delay = min(max_backoff, base_backoff * 2 ** (network_failures - 1))
             log.warning(
@@ -168,4 +183,7 @@ async def send_with_policy(
             await sleep(delay)
         except TelegramError as exc:
             log.error("send to chat %s failed: %s", chat_id, _describe(exc))
+            SENDS.labels("failed").inc()
             return SendOutcome.failed(_describe(exc))
+        finally:
+            PACED.reset(token)

@@ -31,6 +31,8 @@ __all__ = [
     "add_secret",
     "install_token_redaction",
     "redact",
+    "runtime_secrets",
+    "summarize_argument",
 ]
 
 REDACTED: Final = "<redacted>"
@@ -46,6 +48,17 @@ def add_secret(secret: str) -> None:
     """Redact ``secret`` from every record that any :class:`RedactTokenFilter` sees from now."""
     if secret:
         _RUNTIME_SECRETS.add(secret)
+
+
+def runtime_secrets() -> tuple[str, ...]:
+    """The secrets registered with :func:`add_secret` (for redaction outside logging)."""
+    return tuple(_RUNTIME_SECRETS)
+
+
+def summarize_argument(value: object) -> object:
+    """A log argument of python-telegram-bot with its payload removed (see the module doc);
+    the error tracker (bot/observability.py) uses the same rule."""
+    return _summarize(value)
 
 
 def _summarize(value: object) -> object:

@@ -63,7 +63,14 @@ from bot.storage.dialogues import (
     set_keyboard_messages,
     start_dialogue,
 )
-from bot.storage.engine import Store, create_engine, is_postgres, is_sqlite
+from bot.storage.engine import (
+    Store,
+    athlete_scope,
+    create_engine,
+    current_athlete_scope,
+    is_postgres,
+    is_sqlite,
+)
 from bot.storage.group_commit import GroupCommit
 from bot.storage.journal import (
     EventKind,
@@ -116,11 +123,13 @@ __all__ = [
     "Store",
     "advance_dialogue",
     "append_event",
+    "athlete_scope",
     "claim_coach_posts",
     "clear_dialogue",
     "create_checkin_if_absent",
     "create_coach_link",
     "create_engine",
+    "current_athlete_scope",
     "current_revision",
     "due_coach_links",
     "education_since",

@@ -21,6 +21,14 @@
 The transaction commits when the block exits normally and rolls back on an exception. Objects
 stay usable after the commit (``expire_on_commit=False``).
 
+**Athlete scope (order across processes).** Code that works for one athlete runs inside
+:func:`athlete_scope` (the per-athlete lock of :mod:`bot.scheduling.locks` enters it for
+every update and every ticker send). On PostgreSQL, each transaction opened in that scope
+first takes ``pg_advisory_xact_lock(telegram_user_id)``: the read-modify-write of an answer
+is then serialized with every other worker's transactions for the same athlete, and the lock
+goes with the commit (never held across a Telegram call). SQLite takes its one write lock
+per transaction anyway (``BEGIN IMMEDIATE``), and runs one process.
+
 On SQLite the store also queues its own transactions on an ``asyncio.Lock`` before
 ``BEGIN IMMEDIATE``. SQLite admits one writer at a time anyway; without the queue, every
 waiting connection would poll the file lock (pausing 1 to 100 ms between attempts), so the
@@ -32,11 +40,12 @@ and the busy wait, and waiting for the queue is bounded by the same timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import contextvars
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -45,9 +54,44 @@ from sqlalchemy.pool import StaticPool
 from bot.config import normalize_database_url
 from bot.storage.inline_sqlite import connector
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "Store", "create_engine", "is_postgres", "is_sqlite"]
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "Store",
+    "athlete_scope",
+    "create_engine",
+    "current_athlete_scope",
+    "is_postgres",
+    "is_sqlite",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+#: The Telegram user id whose work the current task does (``None`` outside athlete work).
+_ATHLETE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "remodel_athlete_scope", default=None
+)
+
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+@contextmanager
+def athlete_scope(telegram_user_id: int | None) -> Iterator[None]:
+    """Mark the current task as working for ``telegram_user_id`` (``None``: for nobody).
+
+    Every :meth:`Store.transaction` opened inside takes that athlete's transaction lock on
+    PostgreSQL. Keys are Telegram user ids (positive); other advisory locks of the bot use
+    negative keys, so they never collide.
+    """
+    token = _ATHLETE.set(telegram_user_id)
+    try:
+        yield
+    finally:
+        _ATHLETE.reset(token)
+
+
+def current_athlete_scope() -> int | None:
+    """The Telegram user id of the enclosing :func:`athlete_scope`, if any."""
+    return _ATHLETE.get()
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -118,6 +162,7 @@ class Store:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
         # SQLite: one writer at a time, queued here rather than in the busy handler (above).
         self._writer: asyncio.Lock | None = asyncio.Lock() if is_sqlite(engine) else None
+        self._athlete_locks = is_postgres(engine)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Store:
@@ -147,8 +192,12 @@ class Store:
         """One unit of work: commit on normal exit, roll back on exception.
 
         Transactions must not nest (on SQLite the inner one would wait for the outer one's
-        write lock until the busy timeout and fail)."""
+        write lock until the busy timeout and fail). Inside an :func:`athlete_scope`, on
+        PostgreSQL, the athlete's transaction lock is taken first (see the module doc)."""
         async with self._queued(), self._sessions() as session, session.begin():
+            key = _ATHLETE.get() if self._athlete_locks else None
+            if key is not None:
+                await session.execute(_XACT_LOCK, {"key": key})
             yield session
 
     async def dispose(self) -> None:

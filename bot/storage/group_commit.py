@@ -15,6 +15,7 @@ system writes an item at once (a batch of one); batching only appears when write
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -50,7 +51,11 @@ class GroupCommit(Generic[T]):
         done: asyncio.Future[None] = loop.create_future()
         self._queue.append((item, done))
         if self._flusher is None:
-            self._flusher = loop.create_task(self._flush(), name="group-commit")
+            # A fresh context: the flusher writes items of many athletes, so it must not
+            # inherit the first submitter's athlete scope (and its transaction lock).
+            self._flusher = loop.create_task(
+                self._flush(), name="group-commit", context=contextvars.Context()
+            )
         await done
 
     async def _flush(self) -> None:

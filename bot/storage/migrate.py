@@ -2,6 +2,12 @@
 
 ``remodel db upgrade`` and the bot's start-up call :func:`upgrade`. The migration scripts live
 in ``bot/migrations`` and ship with the package.
+
+Several processes may start at once on one PostgreSQL database (a deploy of N workers). Each
+:func:`upgrade` therefore first takes ``pg_advisory_xact_lock(MIGRATION_LOCK_KEY)`` in its
+migration transaction: the first process migrates, the others wait for its commit and then
+find the database at head (Alembic reads the version after the lock). Without it, concurrent
+``CREATE TABLE``s fail with ``UniqueViolationError pg_type_typname_nsp_index``.
 """
 
 from __future__ import annotations
@@ -12,12 +18,23 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import create_engine
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "MIGRATION_LOCK_KEY",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "upgrade",
+]
+
+#: The advisory lock key of migrations. Negative: athlete locks use Telegram user ids (> 0).
+MIGRATION_LOCK_KEY = -0x72656D6F64656C01
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -55,6 +72,11 @@ async def upgrade(target: AsyncEngine | str, revision: str = "head") -> None:
 
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held until this transaction commits: migrations of several processes queue.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             await connection.run_sync(_run)
     finally:
         if isinstance(target, str):

@@ -38,6 +38,7 @@ __all__ = [
     "DialogueKind",
     "EducationLog",
     "Event",
+    "SendPacing",
     "ShareLevel",
     "Slot",
     "metadata",
@@ -370,3 +371,16 @@ class EducationLog(_Base, table=True):
     athlete_id: int = Field(sa_column_args=[_fk_athlete()])
     snippet_id: str = Field(sa_type=sa.String(64))
     sent_on: date
+
+
+class SendPacing(_Base, table=True):
+    """One flood bucket shared by every worker: a GCRA theoretical arrival time in epoch
+    seconds on the database's clock. Key 0 is the bot's global bucket, other keys are chat
+    ids. Written only by the ``remodel_pace`` SQL function (bot/sending/shared_pacer.py)."""
+
+    __tablename__ = "send_pacing"
+
+    key: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    tat: float

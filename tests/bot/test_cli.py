@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "REMODEL_WEBHOOK_SECRET")
@@ -207,16 +208,24 @@ def test_run_options_from_settings_and_flags() -> None:
     assert options.public_url == "https://bot.example.org/tg"
     assert options.secret_token == "abc_DEF-1"
     assert "abc_DEF-1" not in repr(options)
-    flagged = RunOptions.from_settings(
-        Settings(), webhook=True, public_url="https://h.example/x", listen="127.0.0.1"
+    # No secret, no webhook: several workers inventing their own would lock each other out.
+    with pytest.raises(ConfigError, match="REMODEL_WEBHOOK_SECRET"):
+        RunOptions.from_settings(
+            Settings(), webhook=True, public_url="https://h.example/x", listen="127.0.0.1"
+        )
+    # Roles and --no-migrate; --ticker-only never opens a webhook.
+    split = RunOptions.from_settings(configured, role="updates", migrate=False, ops_port=9100)
+    assert (split.webhook, split.role, split.migrate, split.ops_port) == (
+        True,
+        "updates",
+        False,
+        9100,
     )
-    assert flagged.secret_token, "a random secret when none is configured"
-    assert (
-        flagged.secret_token
-        != RunOptions.from_settings(
-            Settings(), webhook=True, public_url="https://h.example/x"
-        ).secret_token
-    )
+    ticker = RunOptions.from_settings(configured, role="ticker")
+    assert (ticker.webhook, ticker.role) == (False, "ticker")
+    assert "ticker only" in repr(ticker)
+    with pytest.raises(ConfigError, match="--ops-port"):
+        RunOptions.from_settings(Settings(), ops_port=70000)
 
 
 def test_setup_logging_redacts_secrets() -> None:

@@ -139,6 +139,40 @@ async def test_double_press_is_idempotent(harness: Harness) -> None:
     assert dialogue.answers["night_pain"] is False
 
 
+async def test_a_press_delivered_again_after_a_crash_asks_the_lost_question(
+    harness: Harness,
+) -> None:
+    """A worker recorded the answer and died before the next question went out (webhook
+    mode acknowledges only handled updates, so Telegram delivers the press again): the
+    repeated press says "already recorded" and puts the missing question on screen."""
+    import sqlalchemy as sa
+
+    from bot.storage import Dialogue
+
+    ann, question = await _morning_started(harness)
+    data = question.buttons[0][1].callback_data  # "No"
+    assert data is not None
+    await ann.press_data(question.message_id, data)
+    await ann.expect("on getting up")
+    # The crash: the next question's message never made it to the dialogue row.
+    async with harness.store.transaction() as session:
+        await session.execute(sa.update(Dialogue).values(keyboard_message_id=None))
+    # Telegram delivers the same press again (the sandbox's client would refuse a press on
+    # the edited message, so the update goes straight to the application).
+    app = harness.app
+    assert app is not None
+    ann_user = {"id": ann.user_id, "is_bot": False, "first_name": "Ann"}
+    chat = {"id": ann.user_id, "type": "private", "first_name": "Ann"}
+    raw = _callback_update(9100, ann_user, chat, question.message_id, data)
+    await app.process_update(Update.de_json(raw, app.bot))
+    asked = await ann.expect("on getting up")
+    assert asked.buttons, "the question again, with its buttons"
+    _, _, dialogue = await _state(harness, ann.user_id)
+    assert dialogue is not None
+    assert dialogue.keyboard_message_id == asked.message_id
+    await ann.expect_no_message(0.4)
+
+
 def _callback_update(
     update_id: int, user: dict[str, Any], chat: dict[str, Any], message_id: int, data: str
 ) -> dict[str, Any]:

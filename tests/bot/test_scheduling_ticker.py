@@ -355,3 +355,51 @@ async def test_install_registers_one_repeating_job(store: Store, clock: ManualCl
     assert job.name == JOB_NAME
     assert job.job.trigger.interval == timedelta(seconds=15)
     assert [j.name for j in application.job_queue.jobs()] == [JOB_NAME]
+
+
+# --- stopping between sends (several workers, deploys) -------------------------------------
+
+
+async def test_a_stop_mid_tick_sends_what_is_in_flight_and_puts_the_rest_back(
+    store: Store, clock: ManualClock
+) -> None:
+    """A stop during a crowd: the send in flight finishes and is recorded; rows claimed but
+    not yet handed to Telegram go back to ``scheduled`` at once (no lease to wait out, so
+    nothing is left to be sent twice); the next start sends exactly those."""
+    for user in range(1, 6):
+        await add_athlete(store, clock, 100 + user)
+    first_send = asyncio.Event()
+    let_go = asyncio.Event()
+
+    class Slow(Recorder):
+        async def __call__(self, athlete: Athlete, checkin: Checkin) -> SendOutcome[object]:
+            first_send.set()
+            await let_go.wait()
+            return await super().__call__(athlete, checkin)
+
+    slow = Slow()
+    ticker = Ticker(
+        store=store,
+        clock=clock,
+        schedule=ScheduleSettings(),
+        send=slow,
+        concurrency=1,  # one send in flight: the stop comes while four wait their turn
+    )
+    clock.set(START.replace(hour=7, second=5))
+    tick = asyncio.create_task(ticker.tick())
+    await asyncio.wait_for(first_send.wait(), 10)
+    ticker.request_stop()
+    let_go.set()
+    report = await asyncio.wait_for(tick, 10)
+    assert (report.created, report.sent, report.released) == (5, 1, 4)
+    assert len(slow.calls) == 1
+    async with store.transaction() as session:
+        statuses = sorted((await session.execute(sa.select(col(Checkin.status)))).scalars().all())
+    assert statuses == [CheckinStatus.SCHEDULED] * 4 + [CheckinStatus.SENT]
+    assert (await ticker.tick()).skipped, "a stopping ticker starts no new tick"
+
+    # The next process (or another worker) sends the four, once each.
+    after = Recorder()
+    report = await make_ticker(store, clock, after).tick()
+    assert (report.sent, len(after.calls)) == (4, 4)
+    assert {c[0] for c in after.calls}.isdisjoint({slow.calls[0][0]})

@@ -134,7 +134,7 @@ def debug_log() -> Iterator[io.StringIO]:
         root.setLevel(old_level)
 
 
-async def test_debug_logs_hold_no_generated_secret_and_no_answer(
+async def test_debug_logs_hold_no_webhook_secret_and_no_answer(
     server: SandboxServer, library: Library, tmp_path: Path, debug_log: io.StringIO
 ) -> None:
     port = free_port()
@@ -144,8 +144,10 @@ async def test_debug_logs_hold_no_generated_secret_and_no_answer(
         listen="127.0.0.1",
         port=port,
         public_url=f"http://127.0.0.1:{port}/hook",
+        secret_token="configured-webhook-secret_0123456789",
     )
-    options = RunOptions.from_settings(settings)  # no secret configured: one is generated
+    # Webhook mode always needs a configured secret (docs/cli.md); it never reaches a log.
+    options = RunOptions.from_settings(settings)
     assert options.secret_token
     await run_and_greet(server, settings, options, library)
     output = debug_log.getvalue()

@@ -172,3 +172,66 @@ async def test_webhook_request_carries_the_secret_header(
     finally:
         server.stop()
         await bot.delete_webhook()
+
+
+async def test_webhook_delivers_senders_in_parallel_and_each_sender_in_order(
+    driver: SandboxDriver, bot: Bot
+) -> None:
+    """Like Telegram (``max_connections``): different users' updates are in flight at once,
+    one user's never overtake each other, even across a failed delivery."""
+    import json
+
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+    from tornado.web import Application, RequestHandler
+
+    in_flight: list[int] = []
+    most_at_once = 0
+    seen: list[tuple[int, str]] = []
+    release = asyncio.Event()
+    failed_once: set[str] = set()
+
+    class Hook(RequestHandler):
+        async def post(self) -> None:
+            nonlocal most_at_once
+            message = json.loads(self.request.body)["message"]
+            sender, text = message["from"]["id"], message["text"]
+            assert sender not in in_flight, "one sender's updates never overlap"
+            in_flight.append(sender)
+            most_at_once = max(most_at_once, len(in_flight))
+            try:
+                await release.wait()
+                if text == "a2" and text not in failed_once:
+                    failed_once.add(text)  # a failed delivery must not let a3 overtake a2
+                    self.set_status(500)
+                    return
+                seen.append((sender, text))
+            finally:
+                in_flight.remove(sender)
+
+    sockets = bind_sockets(0, "127.0.0.1")
+    server = HTTPServer(Application([(r"/hook", Hook)]))
+    server.add_sockets(sockets)
+    try:
+        await driver.request("PUT", "webhook", json={"first_retry_delay": 0.05})
+        await bot.set_webhook(f"http://127.0.0.1:{sockets[0].getsockname()[1]}/hook")
+        ann, ben = await driver.create_user("Ann"), await driver.create_user("Ben")
+        for text in ("a1", "a2", "a3"):
+            await driver.chat(ann.id).send(text)
+        await driver.chat(ben.id).send("b1")
+
+        async def both_in_flight() -> bool:
+            return len(in_flight) == 2
+
+        await _until(both_in_flight, "Ann's and Ben's first updates in flight together")
+        release.set()
+
+        async def all_seen() -> bool:
+            return len(seen) == 4
+
+        await _until(all_seen, "every update delivered")
+        assert [t for s, t in seen if s == ann.id] == ["a1", "a2", "a3"]
+        assert most_at_once == 2
+    finally:
+        server.stop()
+        await bot.delete_webhook()

@@ -1,0 +1,373 @@
+"""Benchmark: several ``remodel run --webhook`` workers on one PostgreSQL database.
+
+    .venv/bin/python bench/multiworker.py [--athletes 200] [--days 7] [--light 20]
+        [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+
+For 1, 2 and 3 workers (each a real ``remodel run`` process, on a database of its own created
+for the run and dropped after), behind a round-robin forwarder, against the sandbox (its own
+process, webhook delivery like Telegram's: up to 40 in flight, each sender in order):
+
+1. one athlete onboards through the real conversation; it is cloned to ``--athletes``;
+2. for each of ``--days`` simulated days, every athlete gets that day's evening check-in
+   (a ``scheduled`` row per athlete, dated that day; the elected ticker sends them), answers
+   it with every button pressed twice at once (a double tap), then asks ``/today``;
+3. in the 3-worker run, one worker is SIGKILLed on day 3 and started again.
+
+Printed per run: answers/s (answers over the time the athletes spent answering) and p50/p99
+press-to-reply latency, and the checks: every check-in answered (none lost), one row per
+athlete and day (none duplicated), exactly one message per question asked (none sent twice),
+zero 429s. Beside them, the bare PTB echo bot under the same number of presses
+(bench/bot_checkin_throughput.py's). The sandbox's flood control is off and the pacer's
+limits are lifted for these runs: the figures are processing capacity, not Telegram's limits.
+
+Then the light load: ``--light`` athletes answering at human pace (one to three seconds
+between presses) on 3 workers with the sandbox's flood control as Telegram's and the
+default pacer: p50/p99 press-to-reply (the goal is p99 <= 50 ms on loopback) and the 429s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import _common  # noqa: F401 - puts the project root on sys.path
+from _common import (
+    LeanChat,
+    autopilot,
+    cpu_note,
+    percentile,
+    quiet_logs,
+    sandbox_process,
+)
+from bot_checkin_throughput import Result, clone_athletes, run_echo
+
+from tests.bot.multiworker_rig import Forwarder, Worker, scratch_database
+
+REPLY_TIMEOUT = 120.0
+DAY0 = date(2030, 1, 1)  # the simulated days' local dates (rows are dated, not timed)
+
+
+def worker_config(directory: Path, *, lifted: bool) -> Path:
+    path = directory / f"config-{'lifted' if lifted else 'default'}.toml"
+    sending = (
+        "[sending]\nglobal_per_second = 100000\nper_chat_per_second = 100000\n"
+        "per_chat_burst = 1000\nconcurrency = 256\n"
+        if lifted
+        else ""
+    )
+    path.write_text(
+        f"{sending}[schedule]\ntick_seconds = 1\nbatch_size = 1000\ngrace_minutes = 600\n"
+    )
+    return path
+
+
+@contextlib.asynccontextmanager
+async def deployment(
+    base_url: str, workers: int, *, flood: str, lifted: bool, directory: Path
+) -> Any:
+    with sandbox_process(flood=flood) as sandbox:
+        async with scratch_database(base_url, "bench") as database_url, Forwarder() as forwarder:
+            config = worker_config(directory, lifted=lifted)
+            pool = [
+                Worker(
+                    i,
+                    bot_api_base=sandbox.bot_api_base,
+                    token=sandbox.token,
+                    database_url=database_url,
+                    public_url=forwarder.url,
+                    config=config,
+                )
+                for i in range(workers)
+            ]
+            try:
+                await asyncio.gather(*(w.start() for w in pool))
+                await asyncio.gather(*(w.wait_healthy(180) for w in pool))
+                for w in pool:
+                    forwarder.add(w.port)
+                yield sandbox, forwarder, pool, database_url
+            finally:
+                await asyncio.gather(*(w.stop() for w in pool))
+
+
+async def questionnaires_for() -> Any:
+    from bot.cli import installed_content_dir
+    from bot.dialogue.driver import all_questionnaires
+    from bot.handlers.clearance import clearance_questionnaire
+    from bot.rendering.texts import Texts
+    from flows.library import load_library
+
+    library = load_library(installed_content_dir())
+    texts = Texts.from_entries({**library.coach.messages, **library.bot.messages})
+    return all_questionnaires(library, {"clearance": clearance_questionnaire(texts)})
+
+
+async def schedule_day(store: Any, day: int) -> None:
+    """Every athlete's evening check-in of simulated ``day``, due now (the ticker sends)."""
+    import sqlalchemy as sa
+
+    from bot.storage import Athlete, Checkin, CheckinStatus, Slot
+
+    now = datetime.now(UTC)
+    async with store.transaction() as session:
+        ids = (await session.execute(sa.select(Athlete.id))).scalars().all()  # type: ignore[call-overload]
+        table = Checkin.__table__  # type: ignore[attr-defined]
+        await session.execute(
+            sa.insert(table),
+            [
+                {
+                    "athlete_id": athlete_id,
+                    "local_date": DAY0 + timedelta(days=day),
+                    "slot": Slot.EVENING,
+                    "status": CheckinStatus.SCHEDULED,
+                    "due_at": now,
+                    "answers": {},
+                }
+                for athlete_id in ids
+            ],
+        )
+
+
+async def checks(store: Any, days: int, athletes: int) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    async with store.transaction() as session:
+        rows = (
+            await session.execute(
+                sa.text(
+                    "SELECT status, count(*) FROM checkins WHERE local_date >= :d GROUP BY status"
+                ),
+                {"d": DAY0},
+            )
+        ).all()
+        per_day = (
+            await session.execute(
+                sa.text(
+                    "SELECT max(n) FROM (SELECT count(*) AS n FROM checkins "
+                    "GROUP BY athlete_id, local_date, slot) t"
+                )
+            )
+        ).scalar_one()
+    counts = {str(status): int(n) for status, n in rows}
+    return {
+        "expected": days * athletes,
+        "answered": counts.get("answered", 0),
+        "not answered": sum(n for s, n in counts.items() if s != "answered"),
+        "max rows per athlete-day": int(per_day or 0),
+    }
+
+
+#: Benign answers by button token, in order of preference (no / 0 / skip / the first).
+PREFERRED = ("n", "0", "skip")
+
+
+def benign(message: Any) -> str | None:
+    """The callback data of a benign answer on ``message`` (``None``: no answer buttons)."""
+    from _common import answer_tokens
+
+    offered = {
+        parsed[1]: button.callback_data
+        for row in message.buttons
+        for button in row
+        if (parsed := answer_tokens(button.callback_data or "")) is not None
+    }
+    for token in PREFERRED:
+        if token in offered:
+            return str(offered[token])
+    return str(next(iter(offered.values()))) if offered else None
+
+
+async def answer_checkin(
+    chat: LeanChat, result: Result, *, think: tuple[float, float] | None
+) -> int:
+    """Answer the check-in on screen with double taps, whatever its questions; returns the
+    bot messages seen. A question without answer buttons gets a typed "1"."""
+    message = await chat.next_message(REPLY_TIMEOUT)
+    seen = 1
+    for _ in range(5):  # an intro line may come before the question
+        if message.buttons:
+            break
+        message = await chat.next_message(REPLY_TIMEOUT)
+        seen += 1
+    for _ in range(30):
+        data = benign(message)
+        if think is not None:
+            await asyncio.sleep(random.uniform(*think))
+        started = time.perf_counter()
+        if data is None:
+            await chat.send("1")
+        else:
+            await chat.press_data(message.message_id, data)
+            # The double tap: the same button again at once, before any reply (one
+            # connection per simulated user, so one request after the other).
+            await chat.press_data(message.message_id, data)
+        reply = await chat.next_message(REPLY_TIMEOUT)
+        result.latencies.append(time.perf_counter() - started)
+        result.answers += 1
+        seen += 1
+        # What follows the answer: the next question (buttons), or the outcome (several
+        # messages without answer buttons, then quiet).
+        while benign(reply) is None:
+            try:
+                reply = await chat.next_message(1.0)
+                seen += 1
+            except AssertionError:
+                return seen
+        message = reply
+    return seen
+
+
+async def run(
+    base_url: str,
+    workers: int,
+    athletes: int,
+    days: int,
+    directory: Path,
+    *,
+    kill_on_day: int | None = None,
+    light: bool = False,
+) -> tuple[Result, dict[str, int], int, int]:
+    from bot.storage import Store, get_athlete_by_telegram_id
+    from sandbox.driver import SandboxDriver
+
+    result = Result(f"{workers} worker{'s' if workers > 1 else ''}")
+    flood = "telegram" if light else "off"
+    async with deployment(
+        base_url, workers, flood=flood, lifted=not light, directory=directory
+    ) as (sandbox, _forwarder, pool, database_url):
+        store = Store.from_url(database_url)
+        forms = await questionnaires_for()
+        try:
+            async with SandboxDriver(sandbox.url) as driver:
+                template = await driver.create_user("Template")
+                chat = driver.chat(template.id)
+                await chat.send("/start")
+                await autopilot(chat, store, forms, template.id, await chat.next_message(60))
+                async with store.transaction() as session:
+                    row = await get_athlete_by_telegram_id(session, template.id)
+                    assert row is not None
+                    assert row.id is not None
+                    template_id = row.id
+                ids = [(await driver.create_user(f"A{i}")).id for i in range(athletes)]
+                await clone_athletes(store, template_id, ids)
+                chats = {uid: LeanChat(sandbox.url, uid) for uid in ids}
+                await asyncio.gather(*(c.send("/start") for c in chats.values()))
+                await asyncio.gather(*(c.next_message(REPLY_TIMEOUT) for c in chats.values()))
+            # The template is an athlete too: it answers each day like the others.
+            template_chat = LeanChat(sandbox.url, template.id)
+            template_chat.seen = chat._seen  # only what comes from now on
+            chats[template.id] = template_chat
+            with contextlib.suppress(AssertionError):
+                while True:
+                    await template_chat.next_message(0.5)
+            messages = 0
+            answering = 0.0
+            think = (1.0, 3.0) if light else None
+            for day in range(days):
+                if kill_on_day == day:
+                    victim = pool[-1]
+                    victim.kill()
+                    assert victim.process is not None
+                    await victim.process.wait()
+                    await victim.start(migrate=False)
+                await schedule_day(store, day)
+                started = time.perf_counter()
+
+                async def one(chat: LeanChat) -> int:
+                    seen = await answer_checkin(chat, result, think=think)
+                    await chat.send("/today")
+                    await chat.next_message(REPLY_TIMEOUT)
+                    return seen + 1
+
+                outcomes = await asyncio.gather(
+                    *(one(c) for c in chats.values()), return_exceptions=True
+                )
+                answering += time.perf_counter() - started
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        result.errors += 1
+                        print(f"  day {day}: {type(outcome).__name__}: {outcome}")
+                    else:
+                        messages += outcome
+                if kill_on_day == day:
+                    await pool[-1].wait_healthy(180)
+            result.seconds = answering
+            # Nothing more may come: a duplicate would show up here.
+            late = 0
+            for chat in chats.values():
+                with contextlib.suppress(AssertionError):
+                    while True:
+                        await chat.next_message(1.0 if late == 0 else 0.2)
+                        late += 1
+            for chat in chats.values():
+                await chat.close()
+            found = await checks(store, days, athletes + 1)
+            async with SandboxDriver(sandbox.url) as driver:
+                stats = await driver.stats()
+        finally:
+            await store.dispose()
+    return result, found, late, int(stats["answered_429"])
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    quiet_logs()
+    print(
+        f"bench/multiworker: {args.athletes} athletes x {args.days} days, PostgreSQL, {cpu_note()}"
+    )
+    with tempfile.TemporaryDirectory(prefix="remodel-mw-") as tmp:
+        directory = Path(tmp)
+        lines = []
+        for workers in (1, 2, 3):
+            result, found, late, flooded = await run(
+                args.database_url,
+                workers,
+                args.athletes,
+                args.days,
+                directory,
+                kill_on_day=3 if workers == 3 and args.days > 3 else None,
+            )
+            lines.append(result.line())
+            print(result.line())
+            print(
+                f"   checks: {found}, late or duplicate messages {late}, 429s {flooded}"
+                + ("  (one worker SIGKILLed on day 3)" if workers == 3 else "")
+            )
+        presses = args.days * 7
+        echo = await run_echo(args.athletes, presses, args.athletes)
+        print(echo.line())
+        light, found, late, flooded = await run(
+            args.database_url, 3, args.light, 2, directory, light=True
+        )
+        p50 = percentile(light.latencies, 0.5) * 1000
+        p99 = percentile(light.latencies, 0.99) * 1000
+        verdict = "OK" if p99 <= 50 else "ABOVE GOAL"
+        print(
+            f"light load: {args.light} athletes at human pace, 3 workers, flood control as "
+            f"Telegram's: {light.answers} answers, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+            f"(goal p99 <= 50 ms: {verdict}); checks {found}, late {late}, 429s {flooded}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--athletes", type=int, default=200)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--light", type=int, default=20)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "REMODEL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

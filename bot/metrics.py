@@ -1,0 +1,40 @@
+"""The bot's Prometheus metrics (prometheus-client), served on ``/metrics`` by :mod:`bot.ops`.
+
+Counters are process-wide (one bot per process in production; Prometheus sums the workers).
+Gauges that describe the shared database (due backlog, tick lag) are read at scrape time, so
+every worker reports the same, current figure. Names follow Prometheus conventions
+(``_total`` for counters, base units). This module imports nothing of ours, so the send path
+and the handlers can count without import cycles.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+__all__ = [
+    "ANSWERS",
+    "DUE_BACKLOG",
+    "FLOOD_WAITS",
+    "LAST_TICK_AGE",
+    "SENDS",
+    "TICKER_LEADER",
+    "TICK_LAG",
+    "UPDATES",
+]
+
+UPDATES = Counter("remodel_updates", "Telegram updates handled by this process")
+ANSWERS = Counter("remodel_answers", "Questionnaire answers recorded by this process")
+SENDS = Counter(
+    "remodel_sends", "Messages this process sent, by outcome (sent, blocked, ...)", ["outcome"]
+)
+FLOOD_WAITS = Counter(
+    "remodel_flood_waits", "429 Too Many Requests (RetryAfter) answers from the Bot API"
+)
+TICK_LAG = Gauge(
+    "remodel_tick_lag_seconds", "How overdue the oldest check-in waiting to be sent is"
+)
+DUE_BACKLOG = Gauge("remodel_due_backlog", "Check-ins due and not sent yet (whole database)")
+TICKER_LEADER = Gauge("remodel_ticker_leader", "1 when this process runs the ticker")
+LAST_TICK_AGE = Gauge(
+    "remodel_last_tick_age_seconds", "Seconds since this process's last tick ended (-1: never)"
+)
