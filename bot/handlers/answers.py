@@ -29,7 +29,7 @@ from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, coach, onboarding, settings
+from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
 from bot.metrics import ANSWERS
@@ -327,6 +327,7 @@ async def _reply(
             await send(context, chat_id, text)
         if applied.outcome:
             await coach.notify(context, applied.athlete_id, since=applied.now)
+            await clinician.notify(context, applied.athlete_id, since=applied.now)
         return
     if applied.answered_message is not None:
         answered = render_answered(applied.at.question, applied.value, texts)
@@ -347,6 +348,7 @@ async def _reply(
             break
     if applied.kind in driver.CHECKIN_KINDS:
         await coach.notify(context, applied.athlete_id, since=applied.now)
+        await clinician.notify(context, applied.athlete_id, since=applied.now)
 
 
 async def _complete(

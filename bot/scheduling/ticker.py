@@ -579,6 +579,10 @@ class Ticker:
                 ):
                     report.sent += 1
                 return
+            if await get_athlete(session, checkin.athlete_id) is None:
+                # Erased (/delete) after this check-in was claimed and before the athlete's
+                # lock was ours: the sender found nobody, and there is nothing to record.
+                return
             if outcome.status is SendStatus.BLOCKED:
                 report.blocked += 1
                 await self._deactivate(session, athlete, now)
