@@ -352,7 +352,12 @@ class Ticker:
             if created:
                 report.created += 1
                 superseded = await miss_open_checkins(
-                    session, athlete.id, due_before=due, now=now, reason="superseded"
+                    session,
+                    athlete.id,
+                    due_before=due,
+                    now=now,
+                    reason="superseded",
+                    alert_within=self.grace,
                 )
                 report.missed += len(superseded)
                 if now - due > self.grace:
