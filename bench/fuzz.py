@@ -96,7 +96,9 @@ async def main(updates: int, seed_value: int, batch: int, worlds: int) -> int:
     silences = sum(n for (_, o), n in counts.items() if o == "silence")
     print(f"unhandled errors logged: {len(errors.records)}")
     for record in errors.records[:10]:
-        print(f"  {record.name}: {record.getMessage()[:200]}")
+        cause = record.exc_info[1] if record.exc_info else None
+        kind = f" [{type(cause).__name__}: {str(cause)[:120]}]" if cause is not None else ""
+        print(f"  {record.name}: {record.getMessage()[:200]}{kind}")
     print(f"refused requests (sandbox 4xx answers to the bot): {refused}")
     print(f"silences: {silences} (all of kinds whose silence is documented: {not failures})")
     print(f"outcomes not allowed by docs/bot.md: {len(failures)}")

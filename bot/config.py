@@ -204,6 +204,15 @@ class SendingSettings(_Section):
     concurrency: int = Field(default=32, ge=1, le=1000)
 
 
+class PrivacySettings(_Section):
+    """``[privacy]``: the athlete's rights (clinician links, erasure)."""
+
+    #: Days a clinician invite link stays valid if nobody opens it.
+    clinician_link_days: int = Field(default=7, ge=1, le=90)
+    #: Minutes the "erase everything" confirmation button stays valid.
+    delete_confirm_minutes: int = Field(default=10, ge=1, le=1440)
+
+
 class RenderSettings(_Section):
     """``[render]``: where charts and PDF reports are drawn (never on the event loop).
 
@@ -255,6 +264,7 @@ class Settings(_Section):
     webhook: WebhookSettings = WebhookSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     sending: SendingSettings = SendingSettings()
+    privacy: PrivacySettings = PrivacySettings()
     render: RenderSettings = RenderSettings()
     content: ContentSettings = ContentSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -251,7 +251,7 @@ async def running(
                     if on_conflict is not None:
                         on_conflict()
                     return
-                log.error("long polling: %s", exc)
+                _polling_error(exc)
 
             # deleteWebhook (PTB's bootstrap) is retried by PTB itself, with these retries.
             await updater.start_polling(
@@ -319,6 +319,14 @@ async def _release_leadership(app: Application[Any, Any, Any, Any, Any, Any]) ->
     ticker = _ticker_of(app)
     if ticker is not None and ticker.leader is not None:
         await ticker.leader.release()
+
+
+def _polling_error(exc: TelegramError) -> None:
+    """A failed getUpdates (PTB retries it): one line, not a traceback per round."""
+    if isinstance(exc, NetworkError):
+        log.warning("getUpdates failed (%s: %s); retrying", type(exc).__name__, exc.message)
+    else:
+        log.error("getUpdates failed; retrying", exc_info=exc)
 
 
 async def _start_webhook(

@@ -5,6 +5,7 @@ clock, the network or a database: today's local date and the history come in as 
 """
 
 from flows.checkin import DailyCheckIn, DayRecord, SessionResult
+from flows.clearances import ClearanceOutcome, ClearanceResult, apply_clearance
 from flows.engine import (
     Decision,
     Event,
@@ -16,6 +17,7 @@ from flows.engine import (
 )
 from flows.injury import Grade, RiskClass, Severity, Site, parse_grade, parse_site
 from flows.library import ContentError, Library, load_library, validate_library
+from flows.milestones import Milestone, Milestones, milestones, project
 from flows.phases import Phase
 from flows.plan import DailyPlan, plan_for_day
 from flows.profile import (
@@ -42,6 +44,8 @@ __all__ = [
     "AthleteProfile",
     "Clearance",
     "ClearanceKind",
+    "ClearanceOutcome",
+    "ClearanceResult",
     "ContentError",
     "DailyCheckIn",
     "DailyPlan",
@@ -52,6 +56,8 @@ __all__ = [
     "Grade",
     "HoldReason",
     "Library",
+    "Milestone",
+    "Milestones",
     "Parsed",
     "Phase",
     "Reason",
@@ -65,11 +71,13 @@ __all__ = [
     "Site",
     "WeightBearing",
     "answer_from_option",
+    "apply_clearance",
     "checkin_from_answers",
     "decide",
     "diagnosis_changed",
     "initial_state",
     "load_library",
+    "milestones",
     "next_question",
     "parse_answer",
     "parse_grade",
@@ -77,6 +85,7 @@ __all__ = [
     "pause",
     "plan_for_day",
     "profile_from_answers",
+    "project",
     "record_clearance",
     "red_flags_in",
     "resume",

@@ -266,7 +266,11 @@ def decide(
         b.event(EventKind.CAUTION, phase=phase.value, stage=state.stage)
         return b.build(eased, Action.REPEAT)
 
-    # 4. advancement.
+    # 4. advancement; not on the eased days after a caution day (FACTS §4.2: progress only
+    # after 24 h free of symptoms).
+    if state.eased_until is not None and today <= state.eased_until:
+        b.reason(Reason.EASED_DAY)
+        return b.build(state, Action.REPEAT)
     if state.last_advance == today or phase is Phase.MAINTENANCE:
         if phase is Phase.MAINTENANCE:
             b.reason(Reason.MAINTAINING)
@@ -293,6 +297,7 @@ def _hold(state: RehabState, reason: HoldReason, today: date) -> RehabState:
         held_from=state.active_phase,
         paused_since=None,
         paused_from=None,
+        hold_noted=today,  # the hold's own message is today's word on it
     )
 
 
@@ -365,8 +370,10 @@ def _hold_or_release(
         if resumes:
             target = restart_phase(held_from, resumes[-1].resume_phase)
             stage = state.stage if target is held_from else 1
-        else:
+        elif state.hold_noted != today:
+            # The summary once a day; the day's other check-ins get the headline only.
             b.reason(Reason.AWAITING_REVIEW, days=(today - since).days + 1)
+            state = replace(state, hold_noted=today)
     if target is None:
         return b.build(state, Action.HOLD)
     new_phase = PHASE_MACHINE.fire(Phase.HOLD, f"release_to_{target.value}")

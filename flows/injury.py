@@ -155,7 +155,7 @@ def parse_grade(value: str) -> Grade:
     for prefix in ("kaedingmiller", "kaeding", "km"):
         if text.startswith(prefix):
             rest = text.removeprefix(prefix).removeprefix("grade")
-            number = romans.get(rest) or (int(rest) if rest.isdigit() else 0)
+            number = romans.get(rest) or (int(rest) if rest.isascii() and rest.isdigit() else 0)
             if 1 <= number <= 5:
                 return Grade(f"km{number}")
     for prefix in ("mrigrade", "mri", "grade", ""):
@@ -164,7 +164,7 @@ def parse_grade(value: str) -> Grade:
             if rest in {"4a", "4b"}:
                 # Fredericson 4a has no fracture line yet; 4b does (FACTS §1.2).
                 return Grade.MRI3 if rest == "4a" else Grade.MRI4
-            if rest.isdigit() and 1 <= int(rest) <= 4:
+            if rest.isascii() and rest.isdigit() and 1 <= int(rest) <= 4:
                 return Grade(f"mri{rest}")
     if text in {"", "unknown", "dontknow", "idontknow", "notsure", "unsure"}:
         return Grade.UNKNOWN

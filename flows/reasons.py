@@ -59,6 +59,7 @@ class Reason(StrEnum):
     # the caution tier (below a red flag)
     CAUTION_REST_PAIN = "caution_rest_pain"
     CAUTION_WALKING_PAIN = "caution_walking_pain"
+    EASED_DAY = "eased_day"  # the day after a caution day: the eased session, no progress
     # gates not met
     MIN_DWELL = "min_dwell"
     PAIN_FREE_DAYS = "pain_free_days"

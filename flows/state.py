@@ -54,6 +54,8 @@ class RehabState:
     hold_flags: tuple[str, ...] = ()
     #: A caution day eases the session up to and including this day (flows.plan).
     eased_until: date | None = None
+    #: The last day a hold's summary was given (one a day; later check-ins stay short).
+    hold_noted: date | None = None
 
     @property
     def active_phase(self) -> Phase:
@@ -86,6 +88,7 @@ class RehabState:
             held_since=None,
             held_from=None,
             hold_flags=(),
+            hold_noted=None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,6 +111,7 @@ class RehabState:
             "welcomed_back": d(self.welcomed_back),
             "hold_flags": list(self.hold_flags),
             "eased_until": d(self.eased_until),
+            "hold_noted": d(self.hold_noted),
         }
 
     @classmethod
@@ -134,4 +138,5 @@ class RehabState:
             welcomed_back=d(data.get("welcomed_back")),
             hold_flags=tuple(str(f) for f in data.get("hold_flags") or ()),
             eased_until=d(data.get("eased_until")),
+            hold_noted=d(data.get("hold_noted")),
         )

@@ -5,6 +5,8 @@
   served normally (so a client that times out may still have sent the message, as with
   Telegram);
 * ``force_429``: the next N message-sending requests answered 429 with ``retry_after``;
+* ``flood_rate``: a fraction of message-sending requests answered 429 (``retry_after`` as
+  for ``force_429``), at random, for soak runs;
 * ``methods``: if non-empty, random faults touch only these methods;
 * ``fail_next``: ``{method: N}``, the next N requests of that method answered 502, whatever
   the random settings (deterministic failures for start-up tests).
@@ -31,6 +33,7 @@ class Faults:
     hang_seconds: float = 0.0
     force_429_remaining: int = 0
     force_429_retry_after: int = 1
+    flood_rate: float = 0.0
     methods: frozenset[str] = frozenset()
     seed: int | None = None
     fail_next: dict[str, int] = field(default_factory=dict)
@@ -46,11 +49,12 @@ class Faults:
             "methods",
             "seed",
             "fail_next",
+            "flood_rate",
         }
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown fault settings: {sorted(unknown)}")
-        for key in ("error_rate", "hang_rate"):
+        for key in ("error_rate", "hang_rate", "flood_rate"):
             if key in body:
                 value = float(body[key])
                 if not 0.0 <= value <= 1.0:
@@ -98,6 +102,7 @@ class Faults:
             "methods": sorted(self.methods),
             "seed": self.seed,
             "fail_next": dict(self.fail_next),
+            "flood_rate": self.flood_rate,
         }
 
     def _applies(self, method: str) -> bool:
@@ -128,5 +133,7 @@ class Faults:
         """A forced 429 for a message-sending request, while the forced burst lasts."""
         if self.force_429_remaining > 0:
             self.force_429_remaining -= 1
+            return too_many_requests(self.force_429_retry_after)
+        if self.flood_rate and self._rng.random() < self.flood_rate:
             return too_many_requests(self.force_429_retry_after)
         return None

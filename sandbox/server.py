@@ -321,6 +321,7 @@ class SandboxServer:
                 "force_429": 0,
                 "methods": [],
                 "fail_next": {},
+                "flood_rate": 0,
             }
         )
         self.wake_webhook()

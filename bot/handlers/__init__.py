@@ -21,13 +21,17 @@ from bot.handlers import (
     answers,
     checkin,
     clearance,
+    clinician,
     coach,
     coach_group,
     commands,
+    erasure,
     errors,
+    export,
     learn,
     menus,
     onboarding,
+    privacy,
     progress,
     readiness,
     report,
@@ -48,10 +52,18 @@ COMMANDS: dict[str, Any] = {
     "clearance": clearance.on_clearance,
     "readiness": readiness.on_readiness,
     "coach": coach.on_coach,
+    "clinician": clinician.on_clinician,
+    "athletes": clinician.on_athletes,
+    "privacy": privacy.on_privacy,
+    "export": export.on_export,
+    "delete": erasure.on_delete,
     "help": commands.on_help,
     "support": commands.on_support,
     "stop": commands.on_stop,
 }
+
+#: The handler group of :func:`bot.handlers.privacy.guard` (runs before group 0).
+GUARD_GROUP = -1
 
 #: The commands of the menu (setMyCommands), in menu order; descriptions: bot.yaml commands.*
 MENU = (
@@ -66,7 +78,11 @@ MENU = (
     "settings",
     "clearance",
     "coach",
+    "clinician",
     "help",
+    "privacy",
+    "export",
+    "delete",
     "stop",
 )
 
@@ -76,6 +92,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     # New messages only: an edited message must not count as a second answer.
     new = filters.UpdateType.MESSAGE
+    # Before everything else: an athlete who withdrew consent reaches only the rights
+    # commands (answer presses need no check: withdrawing ended the dialogue).
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND & private, privacy.guard), group=GUARD_GROUP
+    )
+    application.add_handler(
+        CallbackQueryHandler(privacy.guard, pattern=r"^(?!v1:a:)"), group=GUARD_GROUP
+    )
     # A coach group's own commands first: the private ones below do not answer in groups.
     application.add_handler(
         CommandHandler(

@@ -23,13 +23,13 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, coach, onboarding, settings
+from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
 from bot.metrics import ANSWERS
@@ -103,6 +103,12 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             # The question was never delivered (a crash between saving and sending): ask it
             # now rather than taking this text as its answer.
             reask = (athlete.id, dialogue.nonce, at)
+        elif _replies_to_another_question(
+            message, dialogue.nonce, at.index, dialogue.keyboard_message_id
+        ):
+            # A reply to an earlier question (or a late copy of one, delivered after a
+            # retried send): never filed under the question on screen now.
+            reply = texts.render("answer.already_typed")
         elif len(text) > MAX_TYPED:
             reply = texts.render("answer.too_long")
         else:
@@ -183,10 +189,38 @@ async def on_press(update: Update, context: RemodelContext) -> None:
     elif refused is _Refused.ALREADY:
         await toast(query, texts.raw("answer.already"))
         if reask is not None:
+            # The next question was never delivered (a crash between saving this answer and
+            # sending it): ask it now, or the athlete is stuck at an answered question.
             athlete_id, nonce, at = reask
             await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)
     else:
         await toast(query, texts.raw("error.stale_button"))
+
+
+def _replies_to_another_question(
+    message: Message, nonce: str, index: int, keyboard_message_id: int | None
+) -> bool:
+    """Whether ``message`` replies to a bot question other than the one on screen (``nonce``,
+    ``index``, shown by ``keyboard_message_id``): an answered question (edited to echo its
+    answer) or a copy whose buttons name another question (a retried send delivered late).
+    Text that replies to nothing, or to another kind of message, binds to the question on
+    screen."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return False
+    if replied.message_id != keyboard_message_id and replied.edit_date is not None:
+        return True  # our only edits of a dialogue's messages echo an answer
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            raw = button.callback_data if isinstance(button.callback_data, str) else None
+            try:
+                data = callbacks.decode(raw)
+            except callbacks.CallbackDataError:
+                continue
+            if data.is_answer:
+                return (data.nonce, data.question_index) != (nonce, index)
+    return False
 
 
 def _undelivered(
@@ -293,6 +327,7 @@ async def _reply(
             await send(context, chat_id, text)
         if applied.outcome:
             await coach.notify(context, applied.athlete_id, since=applied.now)
+            await clinician.notify(context, applied.athlete_id, since=applied.now)
         return
     if applied.answered_message is not None:
         answered = render_answered(applied.at.question, applied.value, texts)
@@ -313,6 +348,7 @@ async def _reply(
             break
     if applied.kind in driver.CHECKIN_KINDS:
         await coach.notify(context, applied.athlete_id, since=applied.now)
+        await clinician.notify(context, applied.athlete_id, since=applied.now)
 
 
 async def _complete(

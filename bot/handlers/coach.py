@@ -26,6 +26,7 @@ from bot.rendering.plans import phase_label
 from bot.scheduling import schedule_link
 from bot.sending import SendStatus
 from bot.storage import (
+    ConsentKind,
     ShareLevel,
     append_event,
     create_coach_link,
@@ -33,10 +34,12 @@ from bot.storage import (
     get_athlete_by_telegram_id,
     links_for_athlete,
     list_events,
+    log_consent,
     migrate_group_chat,
     redeem_coach_link,
     revoke_links,
 )
+from bot.storage.consent import group_scope
 from flows.reasons import EventKind
 
 log = logging.getLogger(__name__)
@@ -149,6 +152,14 @@ async def on_group_start(update: Update, context: RemodelContext, token: str | N
                 at=now,
                 payload={"group": message.chat_id, "share": link.share_level.value},
             )
+            await log_consent(
+                session,
+                athlete_id=athlete.id,
+                kind=ConsentKind.SHARE_GRANTED,
+                scope=group_scope(message.chat_id),
+                now=now,
+                detail={"share": link.share_level.value, "title": message.chat.title or ""},
+            )
     if link is None or athlete is None:
         await send(context, message.chat_id, texts.render("coach.invite.used"))
         return
@@ -230,6 +241,15 @@ async def stop_sharing(context: RemodelContext, telegram_user_id: int) -> None:
                 at=now,
                 payload={"groups": groups, "reason": "athlete"},
             )
+        for group in groups:
+            await log_consent(
+                session,
+                athlete_id=athlete.id,
+                kind=ConsentKind.SHARE_REVOKED,
+                scope=group_scope(group),
+                now=now,
+                detail={"reason": "athlete"},
+            )
     if not revoked:
         await send(context, athlete.chat_id, texts.render("coach.stopped.none"))
         return
@@ -264,6 +284,14 @@ async def on_my_chat_member(update: Update, context: RemodelContext) -> None:
                 kind="coach_unlinked",
                 at=now,
                 payload={"groups": [change.chat.id], "reason": "removed"},
+            )
+            await log_consent(
+                session,
+                athlete_id=link.athlete_id,
+                kind=ConsentKind.SHARE_REVOKED,
+                scope=group_scope(change.chat.id),
+                now=now,
+                detail={"reason": "removed"},
             )
             athlete = await get_athlete(session, link.athlete_id)
             if athlete is not None and athlete.active:

@@ -34,6 +34,7 @@ from bot.storage import (
     CoachPostKind,
     ShareLevel,
     Slot,
+    get_athlete,
     list_checkins,
     list_events,
 )
@@ -66,9 +67,18 @@ def make_coach_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
     async def send_post(post: CoachPost, link: CoachLink, athlete: Athlete) -> SendOutcome[object]:
         context = RemodelContext(application)
         services = context.services
-        async with services.store.transaction() as session:
+        # Under the athlete's lock (the one /delete and /privacy run under), read the link and
+        # the athlete again: one erased or withdrawn since the post was claimed gets nothing.
+        async with (
+            services.locks.for_user(athlete.telegram_user_id),
+            services.store.transaction() as session,
+        ):
+            fresh = await session.get(CoachLink, link.id)
+            current = await get_athlete(session, link.athlete_id)
+            if fresh is None or not fresh.live or current is None or not current.active:
+                return SendOutcome.failed("link revoked or athlete gone")
             text = await compose(
-                services.texts, session, post, link, athlete, red_flag_labels(services.library)
+                services.texts, session, post, fresh, current, red_flag_labels(services.library)
             )
         assert link.group_chat_id is not None
         outcome = await deliver(context, link.group_chat_id, text)

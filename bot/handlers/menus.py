@@ -1,12 +1,23 @@
-"""Presses on menu buttons (``v1:<kind>:<arg>``): /learn topics, /settings fields, /coach
-share levels, /stop, the graduation choice."""
+"""Presses on menu buttons (``v1:<kind>:<arg>...``): /learn topics, /settings fields, /coach
+share levels, /stop, the graduation choice, /privacy, /delete, /clinician and the
+clinician's own buttons."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import RemodelContext
-from bot.handlers import coach, commands, graduation, learn, progress, settings
+from bot.handlers import (
+    clinician,
+    coach,
+    commands,
+    erasure,
+    graduation,
+    learn,
+    privacy,
+    progress,
+    settings,
+)
 from bot.handlers.common import toast
 from bot.rendering import callbacks
 
@@ -38,5 +49,13 @@ async def on_menu(update: Update, context: RemodelContext) -> None:
         await settings.on_field(update, context, arg)
     elif data.kind == graduation.GRADUATE and arg:
         await graduation.on_choice(update, context, arg)
+    elif data.kind == privacy.PRIVACY and arg:
+        await privacy.on_privacy_press(update, context, arg)
+    elif data.kind == erasure.DELETE and data.args:
+        await erasure.on_delete_press(update, context, data.args)
+    elif data.kind == clinician.ATHLETE and data.args:
+        await clinician.on_athlete_press(update, context, data.args)
+    elif data.kind == clinician.CLINICIAN and data.args:
+        await clinician.on_clinician_press(update, context, data.args)
     else:
         await toast(query, texts.raw("error.stale_button"))

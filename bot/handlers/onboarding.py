@@ -1,6 +1,10 @@
 """``/start`` in a private chat: what Remodel is and is not, consent, then the onboarding
 questionnaire (content/en/questionnaires.yaml). An interrupted onboarding resumes at the
 question where it stopped; ``/start`` after ``/stop`` or a block reactivates the athlete.
+``/start <token>`` in a private chat (a payload shaped like an invite token) is a clinician
+opening an athlete's link (:mod:`bot.handlers.clinician`); any other payload is ignored.
+``/start`` from an athlete who withdrew consent asks for it again
+(:mod:`bot.handlers.privacy`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
 from bot.dialogue.timezones import resolve_timezone, zone_label
 from bot.dialogue.typed import Refusal
-from bot.handlers import coach
+from bot.handlers import clinician, coach, privacy
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, is_private, send
 from bot.handlers.milestones import current_milestones
@@ -26,14 +30,19 @@ from bot.rendering.texts import Safe
 from bot.scheduling.timing import load_zone, local_date_of, rebase
 from bot.storage import (
     Athlete,
+    ConsentKind,
     DialogueKind,
     append_event,
     clear_dialogue,
+    get_athlete_by_telegram_id,
     get_dialogue,
     get_or_create_athlete,
+    log_consent,
     save_athlete,
     start_dialogue,
 )
+from bot.storage.clinicians import looks_like_token
+from bot.storage.consent import DATA_USE
 from bot.storage.models import Dialogue
 from flows.engine import initial_state
 from flows.library.languages import choose_language
@@ -55,6 +64,14 @@ async def on_start(update: Update, context: RemodelContext) -> None:
     texts = services.texts
     if not is_private(update):
         await coach.on_group_start(update, context, context.args[0] if context.args else None)
+        return
+    if context.args and looks_like_token(context.args[0]):
+        await clinician.on_private_start_token(update, context, context.args[0])
+        return
+    async with services.store.transaction() as session:
+        known = await get_athlete_by_telegram_id(session, user.id)
+    if known is not None and privacy.withdrawn(known):
+        await privacy.offer_consent(context, known)
         return
     now = services.clock.now()
     preface: list[str] = []
@@ -212,7 +229,16 @@ async def complete(
     zone = load_zone(str(profile.get("timezone") or athlete.time_zone))
     today = local_date_of(now, zone)
     engine.apply_onboarding(athlete, profile, today)
-    athlete.consent_at = athlete.consent_at or now
+    if athlete.consent_at is None:
+        athlete.consent_at = now
+        await log_consent(
+            session,
+            athlete_id=athlete.id,
+            kind=ConsentKind.GIVEN,
+            scope=DATA_USE,
+            now=now,
+            detail={"how": "onboarding"},
+        )
     state = initial_state(engine.profile_of(athlete), today)
     athlete.rehab_state = state.to_dict()
     athlete.phase = state.phase.value

@@ -11,9 +11,11 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import RemodelContext
+from bot.dialogue import driver
 from bot.handlers import graduation
+from bot.handlers.asking import ask
 from bot.handlers.checkin import open_checkin, send_checkin
-from bot.handlers.common import deliver
+from bot.handlers.common import deliver, drop_keyboard
 from bot.scheduling import CheckinSender
 from bot.sending import SendOutcome
 from bot.storage import Athlete, Checkin, get_athlete, get_dialogue
@@ -53,11 +55,27 @@ def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> Che
             dialogue = await get_dialogue(session, athlete.id or 0)
         if dialogue is None or dialogue.checkin_id != checkin.id:
             return SendOutcome.sent()  # answered or replaced: nothing to remind of
+        at = driver.position(services.questionnaires, dialogue)
         texts = services.texts
         text = texts.render("checkin.reminder", slot=texts.raw(f"slot.{checkin.slot.value}"))
-        outcome = await deliver(context, athlete.chat_id, text)
-        return SendOutcome(
-            outcome.status, outcome.value, outcome.new_chat_id, outcome.error, outcome.message_id
+        if at is None or athlete.id is None:
+            outcome = await deliver(context, athlete.chat_id, text)
+            return SendOutcome(outcome.status, outcome.value, outcome.new_chat_id, outcome.error)
+        # The reminder asks the question again rather than pointing "above": the question may
+        # never have been delivered (a crash between saving an answer and sending the next),
+        # or the athlete's answer may have been lost with a killed process (Telegram's
+        # getUpdates had already acknowledged it). The old keyboard goes, so one shows.
+        if dialogue.keyboard_message_id is not None:
+            await drop_keyboard(context, athlete.chat_id, dialogue.keyboard_message_id)
+        asked = await ask(
+            context,
+            athlete_id=athlete.id,
+            chat_id=athlete.chat_id,
+            nonce=dialogue.nonce,
+            at=at,
+            preface=text,
+            deactivate_if_blocked=False,
         )
+        return SendOutcome(asked.status, asked.value, asked.new_chat_id, asked.error)
 
     return remind

@@ -76,6 +76,7 @@ def decode(data: str | None) -> CallbackData:
     if parsed.kind == ANSWER:
         if len(parsed.args) != 3 or not parsed.args[0]:
             raise CallbackDataError(f"malformed answer {data!r}")
-        if not parsed.args[1].isdigit() or not parsed.args[2]:
+        # ASCII only: "²".isdigit() is true, and int() refuses it (a forged press).
+        if not (parsed.args[1].isascii() and parsed.args[1].isdigit()) or not parsed.args[2]:
             raise CallbackDataError(f"malformed answer {data!r}")
     return parsed

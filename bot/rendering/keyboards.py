@@ -85,12 +85,12 @@ def token_value(question: Question, token: str) -> Value:
             return SKIPPED
         raise ValueError("question is not optional")
     if question.type is QuestionType.SCALE:
-        if token.isdigit() and 0 <= int(token) <= 10:
+        if token.isascii() and token.isdigit() and 0 <= int(token) <= 10:
             return int(token)
     elif question.type is QuestionType.YES_NO:
         if token in (YES, NO):
             return token == YES
-    elif question.type is QuestionType.CHOICE and token.isdigit():
+    elif question.type is QuestionType.CHOICE and token.isascii() and token.isdigit():
         position = int(token)
         if position < len(question.options):
             return question.options[position].value

@@ -352,7 +352,12 @@ class Ticker:
             if created:
                 report.created += 1
                 superseded = await miss_open_checkins(
-                    session, athlete.id, due_before=due, now=now, reason="superseded"
+                    session,
+                    athlete.id,
+                    due_before=due,
+                    now=now,
+                    reason="superseded",
+                    alert_within=self.grace,
                 )
                 report.missed += len(superseded)
                 if now - due > self.grace:
@@ -573,6 +578,10 @@ class Ticker:
                     message_id=outcome.message_id,
                 ):
                     report.sent += 1
+                return
+            if await get_athlete(session, checkin.athlete_id) is None:
+                # Erased (/delete) after this check-in was claimed and before the athlete's
+                # lock was ours: the sender found nobody, and there is nothing to record.
                 return
             if outcome.status is SendStatus.BLOCKED:
                 report.blocked += 1

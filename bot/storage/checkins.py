@@ -7,7 +7,7 @@ happened, so a late answer racing the ticker's "missed" resolves to exactly one 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -242,13 +242,23 @@ async def keep_partial_answers(
 
 
 async def mark_missed(
-    session: AsyncSession, checkin: Checkin, *, now: datetime, reason: str
+    session: AsyncSession,
+    checkin: Checkin,
+    *,
+    now: datetime,
+    reason: str,
+    missed_at: datetime | None = None,
+    alert_within: timedelta | None = None,
 ) -> bool:
     """Open -> ``missed`` and append a ``checkin_missed`` event; ``False`` if it was closed.
 
     Answers already kept on the row (:func:`keep_partial_answers`) stay there; the event
     names them under ``kept_answers`` (empty when nothing was answered). The athlete's coach
-    groups get a missed-check-in alert queued (at most one per group and local date).
+    groups get a missed-check-in alert queued (at most one per group and local date) only
+    for a check-in that was actually sent (a coach is never told of one the athlete never
+    saw, e.g. after downtime) and, with ``alert_within``, only when it became missed
+    (``missed_at``, default ``now``) at most that long ago: no alert for a year ago after a
+    clock jump.
     """
     assert checkin.id is not None
     changed = await _transition(
@@ -258,11 +268,13 @@ async def mark_missed(
         {"status": CheckinStatus.MISSED, "remind_at": None, "claimed_at": None},
     )
     if changed:
-        kept = (
+        kept, sent_at = (
             await session.execute(
-                sa.select(col(Checkin.answers)).where(col(Checkin.id) == checkin.id)
+                sa.select(col(Checkin.answers), col(Checkin.sent_at)).where(
+                    col(Checkin.id) == checkin.id
+                )
             )
-        ).scalar_one_or_none()
+        ).one()
         await append_event(
             session,
             athlete_id=checkin.athlete_id,
@@ -276,13 +288,15 @@ async def mark_missed(
                 "kept_answers": sorted(kept or {}),
             },
         )
-        await queue_missed_alerts(
-            session,
-            athlete_id=checkin.athlete_id,
-            local_date=checkin.local_date,
-            now=now,
-            slot=str(checkin.slot),
-        )
+        recent = alert_within is None or now - (missed_at or now) <= alert_within
+        if sent_at is not None and recent:
+            await queue_missed_alerts(
+                session,
+                athlete_id=checkin.athlete_id,
+                local_date=checkin.local_date,
+                now=now,
+                slot=str(checkin.slot),
+            )
     return changed
 
 
@@ -293,15 +307,29 @@ async def miss_open_checkins(
     due_before: datetime,
     now: datetime,
     reason: str,
+    alert_within: timedelta | None = None,
 ) -> list[Checkin]:
-    """Record as missed every open check-in of the athlete due before ``due_before``."""
-    query = select(Checkin).where(
-        Checkin.athlete_id == athlete_id,
-        col(Checkin.status).in_(OPEN_STATUSES),
-        col(Checkin.due_at) < ensure_utc(due_before),
+    """Record as missed every open check-in of the athlete due before ``due_before`` (the
+    instant they became missed, for :func:`mark_missed`'s ``alert_within``), oldest first."""
+    query = (
+        select(Checkin)
+        .where(
+            Checkin.athlete_id == athlete_id,
+            col(Checkin.status).in_(OPEN_STATUSES),
+            col(Checkin.due_at) < ensure_utc(due_before),
+        )
+        .order_by(col(Checkin.due_at))
     )
     missed = []
     for checkin in (await session.execute(query)).scalars().all():
-        if await mark_missed(session, checkin, now=now, reason=reason):
+        missed_now = await mark_missed(
+            session,
+            checkin,
+            now=now,
+            reason=reason,
+            missed_at=due_before,
+            alert_within=alert_within,
+        )
+        if missed_now:
             missed.append(checkin)
     return missed

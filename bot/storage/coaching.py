@@ -243,7 +243,8 @@ async def claim_coach_posts(session: AsyncSession, now: datetime, limit: int) ->
             col(CoachPost.status) == CoachPostStatus.PENDING,
             col(CoachPost.due_at) <= ensure_utc(now),
         )
-        .order_by(col(CoachPost.due_at), col(CoachPost.id))
+        # Posts queued by one tick share due_at: their local dates keep them in date order.
+        .order_by(col(CoachPost.due_at), col(CoachPost.local_date), col(CoachPost.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -260,7 +261,7 @@ async def claim_coach_posts(session: AsyncSession, now: datetime, limit: int) ->
     query = (
         select(CoachPost)
         .where(col(CoachPost.id).in_(ids))
-        .order_by(col(CoachPost.due_at), col(CoachPost.id))
+        .order_by(col(CoachPost.due_at), col(CoachPost.local_date), col(CoachPost.id))
     )
     return list((await session.execute(query)).scalars().all())
 

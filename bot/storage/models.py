@@ -30,10 +30,14 @@ __all__ = [
     "Checkin",
     "CheckinStatus",
     "Clearance",
+    "ClearanceSource",
+    "ClinicianLink",
     "CoachLink",
     "CoachPost",
     "CoachPostKind",
     "CoachPostStatus",
+    "ConsentKind",
+    "ConsentRecord",
     "Dialogue",
     "DialogueKind",
     "EducationLog",
@@ -146,6 +150,9 @@ class Athlete(_Base, table=True):
     onboarded: bool = False
     paused: bool = False
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: Set when the athlete withdrew consent (``/privacy``): nothing of theirs is processed
+    #: (no check-ins, no coach posts, no commands but the rights ones) until they agree again.
+    consent_withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     injury_site: str | None = Field(default=None, sa_type=sa.String(64))
     injury_grade: str | None = Field(default=None, sa_type=sa.String(64))
@@ -258,8 +265,17 @@ class Checkin(_Base, table=True):
     decision: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
 
 
+class ClearanceSource(StrEnum):
+    """Who put a clearance on record."""
+
+    ATHLETE = "athlete"  # the athlete reported it (/clearance)
+    CLINICIAN = "clinician"  # a linked clinician confirmed it through the bot
+
+
 class Clearance(_Base, table=True):
-    """A clinician clearance the athlete reported (e.g. ``allows="impact"``)."""
+    """A clinician clearance (e.g. ``allows="impact"``), reported by the athlete or confirmed
+    by a linked clinician (``source``; ``clinician_link_id`` and ``confirmed_by`` say which
+    clinician, and stay readable after the athlete unlinks them)."""
 
     __tablename__ = "clearances"
 
@@ -268,6 +284,17 @@ class Clearance(_Base, table=True):
     on_date: date
     allows: str = Field(sa_type=sa.String(64))
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+    source: ClearanceSource = Field(
+        default=ClearanceSource.ATHLETE,
+        sa_type=StrEnumType(ClearanceSource),
+        sa_column_kwargs={"server_default": ClearanceSource.ATHLETE.value},
+    )
+    clinician_link_id: int | None = Field(
+        default=None,
+        sa_column_args=[sa.ForeignKey("clinician_links.id", ondelete="SET NULL")],
+    )
+    #: The clinician's name as Telegram showed it when they confirmed.
+    confirmed_by: str | None = Field(default=None, sa_type=sa.String(128))
 
 
 class Event(_Base, table=True):
@@ -371,6 +398,65 @@ class EducationLog(_Base, table=True):
     athlete_id: int = Field(sa_column_args=[_fk_athlete()])
     snippet_id: str = Field(sa_type=sa.String(64))
     sent_on: date
+
+
+class ConsentKind(StrEnum):
+    """What a consent-log row records."""
+
+    GIVEN = "given"  # agreed to the data use (onboarding, or again after withdrawing)
+    WITHDRAWN = "withdrawn"  # withdrew it (/privacy): processing stops at once
+    SHARE_GRANTED = "share_granted"  # a coach group was linked at a share level
+    SHARE_REVOKED = "share_revoked"  # a coach group's link was revoked
+    CLINICIAN_LINKED = "clinician_linked"  # a clinician opened the athlete's link
+    CLINICIAN_UNLINKED = "clinician_unlinked"  # the athlete unlinked their clinician
+
+
+class ConsentRecord(_Base, table=True):
+    """Append-only consent log: every consent and share change, with its instant.
+
+    ``scope`` names what the change is about (``data_use``, ``coach_group:<chat id>``,
+    ``clinician:<link id>``); ``detail`` holds the share level, the group's title, the
+    clinician's name, or the wording version agreed to.
+    """
+
+    __tablename__ = "consent_log"
+    __table_args__ = (sa.Index(None, "athlete_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()])
+    at: datetime = Field(sa_type=UTCDateTime)
+    kind: ConsentKind = Field(sa_type=StrEnumType(ConsentKind, 32))
+    scope: str = Field(sa_type=sa.String(64))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
+
+
+class ClinicianLink(_Base, table=True):
+    """An athlete's one-time invite for their clinician, and the link it becomes.
+
+    Only a SHA-256 hash of the invite token is stored (the token itself lives in the link the
+    athlete forwards), so a database leak cannot be replayed into a clinician link. Opening the
+    link in a private chat binds ``clinician_user_id`` once (``used_at``); it expires at
+    ``expires_at`` if unused. ``revoked_at`` is set when the athlete unlinks the clinician.
+    """
+
+    __tablename__ = "clinician_links"
+    __table_args__ = (sa.Index(None, "token_hash", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    athlete_id: int = Field(sa_column_args=[_fk_athlete()], index=True)
+    token_hash: str = Field(sa_type=sa.String(64))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    clinician_user_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+    clinician_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    clinician_name: str | None = Field(default=None, sa_type=sa.String(128))
+
+    @property
+    def live(self) -> bool:
+        """Whether a clinician is bound to it and the athlete has not unlinked them."""
+        return self.clinician_user_id is not None and self.revoked_at is None
 
 
 class SendPacing(_Base, table=True):

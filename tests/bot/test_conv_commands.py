@@ -42,7 +42,11 @@ async def test_menu_is_set_for_private_chats(harness: Harness) -> None:
         "settings",
         "clearance",
         "coach",
+        "clinician",
         "help",
+        "privacy",
+        "export",
+        "delete",
         "stop",
     ]
     assert all(c["description"] for c in menu["commands"])

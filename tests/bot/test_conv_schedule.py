@@ -70,6 +70,7 @@ async def test_one_reminder_then_late_answer_accepted(harness: Harness) -> None:
     report = await harness.tick()
     assert report.reminded == 1
     await ann.expect("gentle reminder")
+    await ann.expect("wake you")  # the reminder asks the question again
     harness.clock.advance(hours=3)
     await harness.tick()
     await ann.expect_no_message(0.3)  # one reminder only

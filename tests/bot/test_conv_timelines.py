@@ -265,9 +265,20 @@ async def test_red_flag_hold_says_how_to_get_out_once(harness: Harness) -> None:
     first = await ann.next_message()
     replies = await _answer(ann, first)
     joined = "\n".join(m.text for m in replies)
-    assert "Still on hold (day 1)" in joined
+    assert "Your plan is on hold for now" in joined
+    assert "Still on hold" not in joined  # the summary is for the next days, once a day
     assert "Ask them:" not in joined
     assert "contact your clinician" not in joined
+    # Next morning: the short summary, with the way out, once.
+    harness.clock.set(MORNING + timedelta(days=1))
+    await harness.tick()
+    await ann.expect("Good morning")
+    first = await ann.next_message()
+    replies = await _answer(ann, first)
+    joined = "\n".join(m.text for m in replies)
+    assert "Still on hold (day 2)" in joined
+    assert "/clearance" in joined
+    assert "Ask them:" not in joined
     # Protect's gentle work is still there, and /pause works on hold.
     await ann.send("/today")
     today = await ann.expect("Today: On hold")
@@ -350,3 +361,49 @@ async def test_readiness_questions_can_be_answered_again(harness: Harness) -> No
     assert row.answers["readiness"] == 48  # six ratings of 80, summed and divided by 10
     await ann.send("/readiness")
     await ann.expect("answered the confidence questions today already")
+
+
+async def test_resume_clearance_when_not_on_hold_changes_nothing(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    await harness.drain(ann)
+    await ann.send("/clearance")
+    await ann.expect("Recording a clearance")
+    await ann.expect("What did your clinician clear you for?")
+    await ann.send("resuming after a hold")
+    await ann.expect("How many days ago")  # no restart question: not on hold
+    await ann.send("0")
+    done = await ann.expect("Recorded")
+    assert "You are not on hold, so there is nothing to resume" in done.text
+    athlete = await _row(harness, ann)
+    assert athlete.phase == Phase.PROTECT.value
+
+
+async def test_restart_question_refuses_garbage_and_a_phase_above_the_hold(
+    harness: Harness,
+) -> None:
+    ann = await harness.onboard("Ann")
+    await harness.drain(ann)
+    hold = RehabState.from_dict(
+        {
+            **_state(Phase.HOLD, 1, 20).to_dict(),
+            "hold_reason": HoldReason.REVIEW.value,
+            "held_from": Phase.IMPACT_PREP.value,
+            "held_since": TODAY.isoformat(),
+        }
+    )
+    await _place(harness, ann, hold)
+    await ann.send("/clearance")
+    await ann.expect("Recording a clearance")
+    await ann.expect("What did your clinician clear you for?")
+    await ann.press("Resuming after a hold")
+    restart = await ann.expect("Which phase")
+    assert "Walk-run" not in restart.labels  # never above the held phase
+    await ann.send("the moon")
+    await ann.expect("I could not read that")
+    await ann.send("walk-run")
+    await ann.expect("I could not read that")
+    await ann.press("Walking and strength (suggested)")
+    await ann.expect("How many days ago")
+    await ann.send("0")
+    done = await ann.expect("Recorded")
+    assert "You restart in Walking and strength" in done.text

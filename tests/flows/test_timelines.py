@@ -70,6 +70,22 @@ def test_mild_pain_on_one_day_is_a_caution_day_not_a_hold(
         assert plan.eased is eased
 
 
+def test_no_progression_on_the_eased_day_after_a_caution_day(library: Library) -> None:
+    state = replace(at(Phase.WALK_STRENGTH, 3, entered=30), eased_until=DAY0)
+    d = decide(library, make_profile(), state, DONE, days_before(10), DAY0)
+    assert d.action is Action.REPEAT
+    assert Reason.EASED_DAY in d.reasons
+    after = decide(
+        library,
+        make_profile(),
+        state,
+        DONE,
+        days_before(10, today=DAY0 + timedelta(days=1)),
+        DAY0 + timedelta(days=1),
+    )
+    assert Reason.EASED_DAY not in after.reasons
+
+
 def test_caution_sign_on_the_next_day_too_is_a_red_flag(library: Library) -> None:
     yesterday = [DayRecord(DAY0 - timedelta(days=1), replace(DONE, pain_walking=1))]
     d = decide(
@@ -100,12 +116,19 @@ def test_red_flag_message_is_full_once_then_brief(library: Library) -> None:
     assert first.escalation == full
     assert "/clearance" in full
     assert first.new_state.hold_flags == ("night_pain",)
-    # The next check-ins on hold carry a short summary, no escalation.
+    # The same day's next check-in: the headline only; the next day: a short summary.
     quiet = decide(library, make_profile(), first.new_state, CLEAN, [], DAY0)
     assert quiet.escalation is None
     assert quiet.action is Action.HOLD
-    assert "/clearance" in quiet.explanation
-    assert len(quiet.explanation) < len(full)
+    assert quiet.explanation == library.decisions.messages["action.hold"].text
+    tomorrow = decide(library, make_profile(), quiet.new_state, CLEAN, [], DAY0 + timedelta(days=1))
+    assert tomorrow.escalation is None
+    assert Reason.AWAITING_REVIEW in tomorrow.reasons
+    assert "Still on hold (day 2)" in tomorrow.explanation
+    assert "/clearance" in tomorrow.explanation
+    assert len(tomorrow.explanation) < len(full)
+    later = decide(library, make_profile(), tomorrow.new_state, CLEAN, [], DAY0 + timedelta(days=1))
+    assert Reason.AWAITING_REVIEW not in later.reasons
     # The same flag again: a brief reminder; a new flag: the full text again.
     again = decide(library, make_profile(), first.new_state, night, [], DAY0 + timedelta(days=1))
     assert again.escalation == library.text("safety", "escalation.red_flag_again")
