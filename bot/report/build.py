@@ -17,7 +17,6 @@ from bot.charts.model import AthleteRecord, MarkerKind, SlotStatus
 from bot.charts.words import chart_words
 from bot.context import Services
 from bot.dialogue import engine
-from bot.handlers.checkin import history
 from bot.rendering.plans import phase_label
 from bot.report.pdf import ReportData, render_report
 from bot.storage import Athlete, get_athlete, list_clearances
@@ -48,6 +47,11 @@ async def build_report(services: Services, athlete_id: int) -> bytes:
 
 async def report_data(services: Services, athlete_id: int) -> ReportData:
     """What the report prints, read in one transaction."""
+    # Imported here, not at the top: the handlers import this package (for /report and the
+    # clinician's copy), and the render worker imports bot.report.pdf without the handlers,
+    # so a top-level import would close a cycle there.
+    from bot.handlers.checkin import history
+
     now = services.clock.now()
     async with services.store.transaction() as session:
         athlete = await get_athlete(session, athlete_id)

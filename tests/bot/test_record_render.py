@@ -137,3 +137,13 @@ async def test_a_worker_process_draws_the_same_picture() -> None:
     finally:
         pool.shutdown()
     assert png == render_chart(_record(), ChartView.PAIN, Period.ALL, words())
+
+
+async def test_a_fresh_worker_process_imports_the_renderers() -> None:
+    """The warm-up a started bot does: a spawned worker imports the chart and PDF renderers
+    on their own (once a circular import through the handlers made it fail there only)."""
+    pool = RenderPool(kind="process", workers=1, queue=1)
+    try:
+        await pool.warm_up()
+    finally:
+        pool.shutdown()
