@@ -466,7 +466,10 @@ class SendPacing(_Base, table=True):
 
     __tablename__ = "send_pacing"
 
+    # A chat id under another name: flagged so erasure (bot/storage/ownership.py) removes it.
     key: int = Field(
-        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+        sa_type=sa.BigInteger,
+        primary_key=True,
+        sa_column_kwargs={"autoincrement": False, "info": {"telegram_id": True}},
     )
     tat: float

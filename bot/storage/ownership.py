@@ -10,10 +10,11 @@ as it says whose rows it holds the usual way:
   key is a reference, not ownership (``dialogues.checkin_id``): the database's ``ON DELETE``
   handles it.
 * **Telegram id columns**: ``BIGINT`` columns named ``*user_id`` or ``*chat_id`` (Telegram ids
-  are ``BIGINT`` by the models' convention) in any table. Once the athlete's own rows are
-  gone, a row that still holds their Telegram id belongs to someone else (the athlete acting
-  as another athlete's clinician), so the id is cleared, not the row (the row is deleted
-  only when the column cannot be ``NULL``).
+  are ``BIGINT`` by the models' convention) in any table, and ``BIGINT`` columns flagged
+  ``info={"telegram_id": True}`` under another name (``send_pacing.key``, a chat's flood
+  bucket). Once the athlete's own rows are gone, a row that still holds their Telegram id
+  belongs to someone else (the athlete acting as another athlete's clinician), so the id is
+  cleared, not the row (the row is deleted only when the column cannot be ``NULL``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def telegram_id_columns() -> list[TelegramIdColumn]:
     found = []
     for table in metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, sa.BigInteger) and column.name.endswith(_TELEGRAM_SUFFIXES):
+            named = column.name.endswith(_TELEGRAM_SUFFIXES) or column.info.get("telegram_id")
+            if isinstance(column.type, sa.BigInteger) and named:
                 found.append(TelegramIdColumn(table, column))
     return found

@@ -38,7 +38,7 @@ from bot.storage.clinicians import hash_token
 from bot.storage.consent import DATA_USE, group_scope
 from bot.storage.erasure import erase_athlete
 from bot.storage.export import SECRET_COLUMNS, collect_athlete_data
-from bot.storage.models import ClinicianLink, CoachPostKind, metadata
+from bot.storage.models import ClinicianLink, CoachPostKind, SendPacing, metadata
 from bot.storage.ownership import owned_tables
 
 if TYPE_CHECKING:
@@ -130,6 +130,9 @@ async def test_erasure_leaves_no_trace_and_keeps_everyone_else(
             clinician_name="Ann",
             now=clock.now(),
         )
+        # The shared pacer's flood buckets are keyed by chat id (PostgreSQL, several workers).
+        session.add_all([SendPacing(key=ANN, tat=0.0), SendPacing(key=BOB, tat=0.0)])
+        await session.flush()
         before = await row_counts(session)
         bob_before = await traces(session, athlete_id=bob.id, telegram_ids={BOB})
     # Every table that holds athletes' rows got one of Ann's here.
