@@ -163,6 +163,10 @@ class BotProcess:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             cwd=ROOT,
+            # Its own process group, so a kill takes the whole bot down, render workers
+            # included: a surviving grandchild would hold the stdout pipe open, and on
+            # Python 3.11 wait() then never returns.
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), 120)
@@ -187,7 +191,8 @@ class BotProcess:
     async def kill(self) -> None:
         process, self.process = self.process, None
         if process is not None and process.returncode is None:
-            process.send_signal(signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
 
     async def stop(self) -> None:
