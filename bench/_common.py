@@ -188,6 +188,8 @@ def choose(question: Any, tokens: Sequence[str]) -> Action:
         return Action(token="0")
     if kind == "choice":
         return Action(token="0")
+    if kind == "multi":
+        return Action(token="none")  # the safety screen: "None of these"
     if "skip" in tokens and question.id not in TYPED:
         return Action(token="skip")
     return Action(text=typed_answer(question))

@@ -72,7 +72,12 @@ SYMPTOMS = {
     "reds_signs",
 }
 PAIN_SCALES = {"next_morning_pain", "pain_rest", "pain_during", "pain_after", "pain_walking"}
-HINTS = ("Tap a number or type one from", "Tap a button or type your answer.", "Type your answer.")
+HINTS = (
+    "Tap a number or type one from",
+    "Tap a button or type your answer.",
+    "Type your answer.",
+    "Tap each that applies, then Done.",
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,9 @@ def answer_for(athlete: int, day: int, question: Any) -> Answer:
         return Answer(token=str(h % 11))
     if kind == "choice":
         return Answer(token=str(h % max(1, len(question.options))))
+    if kind == "multi":  # the safety screen: "none", rarely one sign typed in words
+        options = question.options
+        return Answer(text=options[h % len(options)].label if h % 100 == 0 else "none")
     if kind == "number":
         low = question.min if question.min is not None else 0
         high = question.max if question.max is not None else low + 10

@@ -30,12 +30,12 @@ from flows.profile import (
 )
 from flows.questionnaire.answers import Parsed, Refusal, answer_from_option, parse_answer
 from flows.questionnaire.flow import (
-    checkin_from_answers,
     next_question,
     profile_from_answers,
     red_flags_in,
     valid_zone_format,
 )
+from flows.questionnaire.walk import checkin_from_answers
 from flows.reasons import Action, EventKind, Reason, RedFlag
 from flows.state import HoldReason, RehabState
 

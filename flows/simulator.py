@@ -41,6 +41,9 @@ from flows.profile import (
     RedsScreen,
     WeightBearing,
 )
+from flows.questionnaire.due import self_tests_due
+from flows.questionnaire.walk import walk_through
+from flows.state import RehabState
 
 DEFAULT_START = date(2025, 1, 6)
 _SESSION_FIELDS = (
@@ -291,8 +294,41 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(data)
 
 
-def simulate(library: Library, scenario: Scenario) -> SimulationResult:
-    """Run the scenario day by day through `plan_for_day` and `decide`."""
+def main_line_phase(state: RehabState) -> Phase:
+    """The phase an athlete on hold or paused returns to (what check-ins are asked for)."""
+    return state.held_from or state.paused_from or state.phase
+
+
+def through_forms(
+    library: Library, checkin: DailyCheckIn, context: Mapping[str, Any]
+) -> tuple[DailyCheckIn, int]:
+    """What the engine receives when an athlete whose day is ``checkin`` answers the
+    adaptive morning and evening questionnaires (flows/questionnaire/walk.py), and how many
+    questions were asked. Fields those forms do not ask (weekly readiness) pass unchanged."""
+    forms = library.questionnaires.questionnaires
+    asked_fields: set[str] = set()
+    reduced = DailyCheckIn()
+    count = 0
+    for name in ("morning", "evening"):
+        form = forms[name]
+        for q in form.questions:
+            asked_fields.update(o.maps_to for o in q.options if o.maps_to)
+            if q.maps_to:
+                asked_fields.add(q.maps_to)
+        got, asked, _ = walk_through(form, context, checkin, library.protocol)
+        reduced = reduced.merge(got)
+        count += len(asked)
+    rest = {k: v for k, v in checkin.to_dict().items() if k not in asked_fields}
+    return reduced.merge(DailyCheckIn.from_dict(rest)), count
+
+
+def simulate(
+    library: Library, scenario: Scenario, *, adaptive_forms: bool = False
+) -> SimulationResult:
+    """Run the scenario day by day through `plan_for_day` and `decide`.
+
+    With ``adaptive_forms``, each day's answers first go through the adaptive check-in
+    questionnaires (`through_forms`), as the bot would receive them."""
     profile = scenario.profile
     state = initial_state(profile, scenario.start)
     history: list[DayRecord] = []
@@ -319,6 +355,13 @@ def simulate(library: Library, scenario: Scenario) -> SimulationResult:
         override = scenario.overrides.get(n)
         if override is not None:
             checkin = checkin.merge(override)
+        if adaptive_forms:
+            context = {
+                "phase": main_line_phase(state).value,
+                "planned_session": plan.session is not None and not plan.is_rest_day,
+                **self_tests_due(library.protocol, state, history),
+            }
+            checkin, _ = through_forms(library, checkin, context)
         decision = decide(library, profile, state, checkin, history[-60:], today)
         state = decision.new_state
         history.append(DayRecord(today, checkin))

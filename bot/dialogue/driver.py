@@ -1,24 +1,31 @@
 """Walk a questionnaire stored as data, with the position stored in the ``dialogues`` row.
 
-Pure functions over the row and the questionnaire; the handlers own the transaction and
-the Telegram calls. The answers dict maps question ids to answer values (``None`` for a
-skipped optional question); the key :data:`CONTEXT_KEY` holds the values ``ask_if``
+The walk itself is pure, in ``flows.questionnaire.walk``; this module only maps its state
+onto the row and back (one call per answer: :func:`answer`). The handlers own the
+transaction and the Telegram calls. The answers dict maps question ids to answer values
+(``None`` for a skipped optional question); the key :data:`CONTEXT_KEY` holds the values ``ask_if``
 conditions may test (``phase``, ``planned_session``...), fixed when the dialogue opens, so
 a restart resumes with exactly the same questions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.rendering.keyboards import Skipped, Value
 from bot.storage.models import Dialogue, DialogueKind
 from flows.library import Library
-from flows.library.schema import Question, Questionnaire
+from flows.library.schema import ProtocolFile, Question, Questionnaire
+from flows.questionnaire import walk
 
 CONTEXT_KEY = "_ctx"
+#: The options ticked so far at a multi-select question on screen (before "Done").
+TICKED_KEY = "_ticked"
+#: Message ids of the questions answered so far (a finished check-in collapses them).
+SHOWN_KEY = "_shown"
+_NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY)
 
 #: Dialogue kinds that walk one of the questionnaires of content/<lang>/questionnaires.yaml.
 QUESTIONNAIRE_OF: dict[DialogueKind, str] = {
@@ -76,8 +83,8 @@ def walks_questionnaire(dialogue: Dialogue) -> bool:
 
 
 def answers_of(dialogue: Dialogue) -> dict[str, Any]:
-    """The answers given so far (without the context entry)."""
-    return {k: v for k, v in (dialogue.answers or {}).items() if k != CONTEXT_KEY}
+    """The answers given so far (without the context entry and the pending ticks)."""
+    return {k: v for k, v in (dialogue.answers or {}).items() if k not in (CONTEXT_KEY, TICKED_KEY)}
 
 
 def context_of(dialogue: Dialogue) -> dict[str, Any]:
@@ -85,26 +92,24 @@ def context_of(dialogue: Dialogue) -> dict[str, Any]:
     return dict(value)
 
 
-def applies(question: Question, answers: dict[str, Any], context: dict[str, Any]) -> bool:
-    """Whether every ``ask_if`` condition of ``question`` holds."""
-    for condition in question.ask_if:
-        if condition.answer is not None:
-            value = answers.get(condition.answer)
-        else:
-            value = context.get(condition.context or "")
-        if value not in condition.in_:
-            return False
-    return True
+def shown_of(dialogue: Dialogue) -> list[int]:
+    """Message ids of the questions answered so far, oldest first."""
+    return [int(m) for m in (dialogue.answers or {}).get(SHOWN_KEY) or ()]
 
 
-def next_index(
-    questionnaire: Questionnaire, start: int, answers: dict[str, Any], context: dict[str, Any]
-) -> int | None:
-    """The first question at or after ``start`` that applies, or ``None`` when done."""
-    for index in range(start, len(questionnaire.questions)):
-        if applies(questionnaire.questions[index], answers, context):
-            return index
-    return None
+def ticked_of(dialogue: Dialogue) -> tuple[str, ...]:
+    """The options ticked so far at the multi-select question on screen (not submitted)."""
+    return tuple((dialogue.answers or {}).get(TICKED_KEY) or ())
+
+
+def state_of(dialogue: Dialogue) -> walk.WalkState:
+    """The walk's state as the dialogue row stores it."""
+    return walk.WalkState(
+        answers=answers_of(dialogue),
+        context=context_of(dialogue),
+        index=dialogue.question_index,
+        ticked=ticked_of(dialogue),
+    )
 
 
 def position(questionnaires: Questionnaires, dialogue: Dialogue) -> Position | None:
@@ -125,9 +130,33 @@ def begin(
     """Store ``context`` and move to the first applicable question."""
     ctx = dict(context or {})
     answers = answers_of(dialogue)
+    # The context first: a subset dialogue's questionnaire is named in it.
     dialogue.answers = {**answers, CONTEXT_KEY: ctx}
     questionnaire = questionnaire_of(questionnaires, dialogue)
-    return _move(dialogue, questionnaire, next_index(questionnaire, 0, answers, ctx))
+    first = walk.start(questionnaire, ctx, answers)
+    return _store(dialogue, questionnaire, first)
+
+
+def answer(
+    questionnaires: Questionnaires,
+    dialogue: Dialogue,
+    at: Position,
+    value: Value,
+    protocol: ProtocolFile | None = None,
+) -> walk.Step:
+    """Record ``value`` for the question at ``at`` (the caller checked that it is current):
+    the one call into the engine per answer. The row moves on (or is left complete); the
+    step says what to ask next and which red flags the answers so far raise (with
+    ``protocol``)."""
+    questionnaire = questionnaire_of(questionnaires, dialogue)
+    stored: Any = None if isinstance(value, Skipped) else value
+    state = replace(state_of(dialogue), index=at.index)
+    result = walk.step(questionnaire, state, stored, protocol)
+    shown = shown_of(dialogue)
+    if dialogue.keyboard_message_id is not None:
+        shown.append(dialogue.keyboard_message_id)
+    _store(dialogue, questionnaire, result, shown)
+    return result
 
 
 def record(
@@ -135,21 +164,44 @@ def record(
 ) -> Position | None:
     """Record ``value`` for the question at ``at`` and move on; the next position or ``None``
     when the questionnaire is complete. The caller checks that ``at`` is current."""
+    result = answer(questionnaires, dialogue, at, value)
+    return None if result.question is None else Position(result.index, result.question)
+
+
+def tick(
+    questionnaires: Questionnaires, dialogue: Dialogue, at: Position, option: str, on: bool
+) -> tuple[str, ...]:
+    """Tick (``on``) or untick an option of the multi-select question at ``at``; the ticks
+    now. Idempotent (a double tap changes nothing); ``ValueError`` for a foreign option."""
     questionnaire = questionnaire_of(questionnaires, dialogue)
-    stored: Any = None if isinstance(value, Skipped) else value
-    answers = {**answers_of(dialogue), at.question.id: stored}
-    ctx = context_of(dialogue)
-    dialogue.answers = {**answers, CONTEXT_KEY: ctx}
-    return _move(dialogue, questionnaire, next_index(questionnaire, at.index + 1, answers, ctx))
+    state = walk.toggle(questionnaire, replace(state_of(dialogue), index=at.index), option, on)
+    dialogue.answers = {
+        **(dialogue.answers or {}),
+        TICKED_KEY: list(state.ticked),
+    }
+    return state.ticked
 
 
-def _move(dialogue: Dialogue, questionnaire: Questionnaire, index: int | None) -> Position | None:
-    if index is None:
+def _store(
+    dialogue: Dialogue,
+    questionnaire: Questionnaire,
+    result: walk.Step,
+    shown: Sequence[int] = (),
+) -> Position | None:
+    """Write the walk's state onto the row: answers, context, the answered questions'
+    messages, position (ticks cleared)."""
+    extra: dict[str, Any] = {SHOWN_KEY: list(shown)} if shown else {}
+    dialogue.answers = {
+        **result.state.answers,
+        CONTEXT_KEY: dict(result.state.context),
+        **extra,
+    }
+    question = result.question
+    if question is None:
         dialogue.question_index = len(questionnaire.questions)
         dialogue.question_id = None
         return None
-    question = questionnaire.questions[index]
-    dialogue.question_index = index
+    dialogue.question_index = result.index
     dialogue.question_id = question.id
     dialogue.keyboard_message_id = None
-    return Position(index, question)
+    return Position(result.index, question)

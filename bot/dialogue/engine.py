@@ -13,9 +13,7 @@ from typing import Any
 
 from bot.storage.models import Athlete
 from bot.storage.models import Clearance as ClearanceRow
-from flows.checkin import DailyCheckIn
 from flows.injury import Grade, Site
-from flows.library import Library
 from flows.library.schema import Questionnaire
 from flows.phases import Phase
 from flows.profile import (
@@ -26,8 +24,6 @@ from flows.profile import (
     RedsScreen,
     WeightBearing,
 )
-from flows.reasons import RedFlag
-from flows.rules.safety import red_flags
 
 PROFILE_PREFIX = "profile."
 
@@ -137,13 +133,3 @@ def current_phase(athlete: Athlete) -> Phase:
         if state.get(key):
             return Phase(state[key])
     return Phase(athlete.phase or Phase.PROTECT.value)
-
-
-def immediate_red_flags(library: Library, athlete: Athlete, checkin: DailyCheckIn) -> list[RedFlag]:
-    """Red flags the answers so far raise on their own (the trend rule needs the history and
-    is left to the decision at the end of the check-in)."""
-    return [
-        flag
-        for flag in red_flags(library.protocol, current_phase(athlete), checkin)
-        if flag is not RedFlag.PAIN_TREND
-    ]

@@ -31,11 +31,19 @@ from bot.dialogue.driver import Position
 from bot.dialogue.typed import Refusal, parse_typed
 from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings
 from bot.handlers.asking import ask
-from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
+from bot.handlers.common import (
+    delete,
+    drop_keyboard,
+    edit,
+    is_private,
+    send,
+    set_keyboard,
+    toast,
+)
 from bot.metrics import ANSWERS
 from bot.rendering import callbacks
-from bot.rendering.keyboards import Value, token_value
-from bot.rendering.questions import render_answered
+from bot.rendering.keyboards import Value, question_keyboard, toggle_of, token_value
+from bot.rendering.questions import render_answered, render_recap
 from bot.rendering.texts import Safe
 from bot.storage import (
     Athlete,
@@ -68,6 +76,19 @@ class _Applied:
     next_at: Position | None = None
     outcome: list[str] = field(default_factory=list)
     closed: bool = False
+    #: A finished check-in: its recap (replaces the last question) and the messages of
+    #: the questions answered before it (deleted once the outcome is out).
+    recap: str | None = None
+    shown: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Toggle:
+    """A tick or untick at the multi-select question on screen (not an answer yet)."""
+
+    at: Position
+    option: str
+    on: bool
 
 
 class _Refused(Enum):
@@ -164,18 +185,34 @@ async def on_press(update: Update, context: RemodelContext) -> None:
     refused: _Refused | None = None
     applied: _Applied | None = None
     reask: tuple[int, str, Position] | None = None
+    ticks: tuple[Position, str, tuple[str, ...]] | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, query.from_user.id)
         checked = _check_press(services, data, chat_id, athlete, dialogue)
         if isinstance(checked, _Refused):
             refused = checked
             reask = _undelivered(services, refused, athlete, dialogue)
+        elif isinstance(checked, _Toggle):
+            assert dialogue is not None
+            now = driver.tick(
+                services.questionnaires, dialogue, checked.at, checked.option, checked.on
+            )
+            ticks = (checked.at, dialogue.nonce, now)
+            await advance_dialogue(session, dialogue, services.clock.now())
         else:
             assert athlete is not None
             assert dialogue is not None
             applied = await _record(services, session, athlete, dialogue, row, *checked)
     if applied is not None:
         await _reply(context, applied, query)
+    elif ticks is not None and message is not None:
+        at, nonce, ticked = ticks
+        keyboard = question_keyboard(
+            at.question, nonce=nonce, index=at.index, texts=texts, ticked=ticked
+        )
+        await asyncio.gather(
+            toast(query), set_keyboard(context, chat_id, message.message_id, keyboard)
+        )
     elif refused is _Refused.FOREIGN:
         # Someone other than the athlete (e.g. a group member) pressed an athlete's button.
         await toast(query, texts.raw("error.foreign_press"), alert=True)
@@ -246,7 +283,7 @@ def _check_press(
     chat_id: int,
     athlete: Athlete | None,
     dialogue: Dialogue | None,
-) -> tuple[Position, Value] | _Refused:
+) -> tuple[Position, Value] | _Toggle | _Refused:
     """The question and value a press answers, or why it is refused (pure)."""
     if athlete is None or athlete.id is None or chat_id != athlete.chat_id:
         return _Refused.FOREIGN
@@ -258,7 +295,10 @@ def _check_press(
     if data.question_index != at.index:
         return _Refused.STALE
     try:
-        return at, token_value(at.question, data.option)
+        toggled = toggle_of(at.question, data.option)
+        if toggled is not None:
+            return _Toggle(at, *toggled)
+        return at, token_value(at.question, data.option, driver.ticked_of(dialogue))
     except ValueError:
         log.warning("forged or outdated option %r for question %s", data.option, at.question.id)
         return _Refused.STALE
@@ -287,22 +327,33 @@ async def _record(
         now=services.clock.now(),
         answered_message=dialogue.keyboard_message_id,
     )
+    # The one call into the engine for this answer: the next question, and the red
+    # flags the answers so far raise (check-ins only).
+    protocol = services.library.protocol if dialogue.kind in driver.CHECKIN_KINDS else None
+    result = driver.answer(services.questionnaires, dialogue, at, value, protocol)
     if dialogue.checkin_id is not None and (row is None or not row.status.is_open):
         # Too late: the next check-in came (or the grace window passed). The answer is
         # not filed, but a red flag in it is acted on now: safety never waits.
-        driver.record(services.questionnaires, dialogue, at, value)
-        if checkin.red_flag_now(services, athlete, dialogue):
+        if result.red_flags:
             applied.outcome = await checkin.late_red_flag(services, session, athlete, dialogue)
         await clear_dialogue(session, athlete.id)
         applied.closed = True
         return applied
-    next_at = driver.record(services.questionnaires, dialogue, at, value)
     ANSWERS.inc()
-    if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(services, athlete, dialogue):
+    next_at = None if result.question is None else Position(result.index, result.question)
+    if result.red_flags:
         next_at = None  # a red flag ends the check-in at once
     if onboarding.declined(dialogue):
         next_at = None
     if next_at is None:
+        if dialogue.kind in driver.CHECKIN_KINDS:
+            applied.recap = render_recap(
+                driver.questionnaire_of(services.questionnaires, dialogue),
+                driver.answers_of(dialogue),
+                driver.context_of(dialogue),
+                services.texts,
+            )
+            applied.shown = [m for m in driver.shown_of(dialogue) if m != applied.answered_message]
         applied.outcome = await _complete(services, session, athlete, dialogue)
     else:
         await advance_dialogue(session, dialogue, applied.now)
@@ -330,8 +381,11 @@ async def _reply(
             await clinician.notify(context, applied.athlete_id, since=applied.now)
         return
     if applied.answered_message is not None:
-        answered = render_answered(applied.at.question, applied.value, texts)
+        # A finished check-in collapses: its last question becomes the recap.
+        answered = applied.recap or render_answered(applied.at.question, applied.value, texts)
         first.append(edit(context, chat_id, applied.answered_message, answered))
+    elif applied.recap is not None:
+        first.append(send(context, chat_id, applied.recap))
     if applied.next_at is not None:
         next_question = ask(
             context,
@@ -346,6 +400,8 @@ async def _reply(
     for text in applied.outcome:
         if await send(context, chat_id, text) is None:
             break
+    # The trail of answered questions goes once the outcome is on screen.
+    await asyncio.gather(*(delete(context, chat_id, m) for m in applied.shown))
     if applied.kind in driver.CHECKIN_KINDS:
         await coach.notify(context, applied.athlete_id, since=applied.now)
         await clinician.notify(context, applied.athlete_id, since=applied.now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Message
 
 from bot.context import RemodelContext
@@ -22,15 +24,19 @@ async def ask(
     at: Position,
     preface: str | None = None,
     deactivate_if_blocked: bool = True,
+    ticked: Sequence[str] = (),
 ) -> SendOutcome[Message]:
     """Send the question at ``at`` (after an optional ``preface`` message) and store the
     message id in the dialogue row, if the dialogue is still at that question; return once
     that is committed.
 
-    The ticker passes ``deactivate_if_blocked=False``: it records a blocked send itself."""
+    The ticker passes ``deactivate_if_blocked=False``: it records a blocked send itself.
+    ``ticked``: the options of a multi-select question ticked before it is asked again."""
     services = context.services
     text = render_question(at.question, services.texts)
-    keyboard = question_keyboard(at.question, nonce=nonce, index=at.index, texts=services.texts)
+    keyboard = question_keyboard(
+        at.question, nonce=nonce, index=at.index, texts=services.texts, ticked=ticked
+    )
     outcome = await deliver(context, chat_id, preface) if preface else SendOutcome[Message].sent()
     if outcome.status is SendStatus.SENT:
         # A message of its own: the question's message is edited to echo the answer.

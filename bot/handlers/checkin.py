@@ -48,7 +48,8 @@ from flows.milestones import moved_by
 from flows.phases import Phase
 from flows.plan import plan_for_day
 from flows.profile import AthleteProfile
-from flows.questionnaire.flow import checkin_from_answers
+from flows.questionnaire.due import self_tests_due
+from flows.questionnaire.walk import checkin_from_answers
 from flows.reasons import Action
 from flows.state import RehabState
 
@@ -100,14 +101,18 @@ def _days(
     return [DayRecord(d, c) for d, c in sorted(merged.items())]
 
 
-def _context(athlete: Athlete, today: date, planned_session: bool) -> dict[str, object]:
+def _context(
+    athlete: Athlete, today: date, planned_session: bool, tests_due: dict[str, bool]
+) -> dict[str, object]:
+    """What the questionnaire's ``ask_if`` conditions may test, fixed when the check-in
+    opens (a restart asks exactly the same questions)."""
     phase = engine.current_phase(athlete)
     return {
         "phase": phase.value,
         "stage": (athlete.rehab_state or {}).get("stage", 1),
         "site": athlete.injury_site,
         "planned_session": planned_session,
-        "test_due": True,
+        **tests_due,
         "date": today.isoformat(),
     }
 
@@ -128,17 +133,22 @@ async def open_checkin(
         session, athlete_id=athlete.id, kind=kind, now=now, checkin_id=checkin.id
     )
     planned = False
+    due: dict[str, bool] = {}
     if kind is DialogueKind.EVENING and athlete.rehab_state:
+        state = RehabState.from_dict(athlete.rehab_state)
+        days = await history(session, athlete, checkin.local_date)
         plan = plan_for_day(
             services.library,
             engine.profile_of(athlete, await list_clearances(session, athlete.id)),
-            RehabState.from_dict(athlete.rehab_state),
+            state,
             checkin.local_date,
-            await history(session, athlete, checkin.local_date),
+            days,
         )
+        # A rest day or a hold plans no session: no session questions tonight.
         planned = plan.session is not None and not plan.is_rest_day
+        due = self_tests_due(services.library.protocol, state, days)
     at = driver.begin(
-        services.questionnaires, dialogue, _context(athlete, checkin.local_date, planned)
+        services.questionnaires, dialogue, _context(athlete, checkin.local_date, planned, due)
     )
     return dialogue, at, stale_message
 
@@ -228,6 +238,7 @@ async def on_checkin_command(update: Update, context: RemodelContext) -> None:
         nonce=dialogue.nonce,
         at=at,
         preface=texts.render("checkin.in_progress"),
+        ticked=driver.ticked_of(dialogue),
     )
 
 
@@ -239,13 +250,6 @@ async def keep_partial(services: Services, session: AsyncSession, dialogue: Dial
     questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
     answers = checkin_from_answers(questionnaire, driver.answers_of(dialogue))
     await keep_partial_answers(session, dialogue.checkin_id, answers.to_dict())
-
-
-def red_flag_now(services: Services, athlete: Athlete, dialogue: Dialogue) -> bool:
-    """Whether the answers so far already raise a red flag (the check-in ends at once)."""
-    questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
-    today = checkin_from_answers(questionnaire, driver.answers_of(dialogue))
-    return bool(engine.immediate_red_flags(services.library, athlete, today))
 
 
 async def complete(

@@ -94,6 +94,24 @@ async def drop_keyboard(context: RemodelContext, chat_id: int, message_id: int) 
         log.info("could not drop keyboard of %s in chat %s: %s", message_id, chat_id, exc)
 
 
+async def delete(context: RemodelContext, chat_id: int, message_id: int) -> None:
+    """Delete one of our messages, ignoring Telegram's refusals (too old, already gone)."""
+    try:
+        await context.bot.delete_message(chat_id, message_id)
+    except TelegramError as exc:  # best effort: a tidy chat, nothing depends on it
+        log.info("could not delete message %s in chat %s: %s", message_id, chat_id, exc)
+
+
+async def set_keyboard(
+    context: RemodelContext, chat_id: int, message_id: int, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the inline keyboard of a message (a tick shown), ignoring refusals."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard)
+    except TelegramError as exc:  # best effort: the tick is recorded either way
+        log.info("could not change keyboard of %s in chat %s: %s", message_id, chat_id, exc)
+
+
 async def toast(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
     """Answer a button press (stops the client's spinner). Best effort: a press older than
     Telegram's answer window (e.g. across a restart) cannot be answered any more."""

@@ -75,6 +75,7 @@ def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> Che
             at=at,
             preface=text,
             deactivate_if_blocked=False,
+            ticked=driver.ticked_of(dialogue),
         )
         return SendOutcome(asked.status, asked.value, asked.new_chat_id, asked.error)
 

@@ -6,6 +6,10 @@ Each button carries ``v1:a:<nonce>:<question index>:<token>`` where the token is
 * ``y`` / ``n`` for a yes/no question,
 * the option's index for a choice question (option values may be up to 20 characters;
   an index keeps every button far below Telegram's 64-byte limit),
+* a grid value (``0``, ``10``, ... ``100``) for a number question with a ``step``,
+* ``t<i>`` / ``u<i>`` to tick / untick option ``i`` of a multi-select question (setting a
+  state, not flipping it: a double tap changes nothing), ``none`` ("None of these", only
+  while nothing is ticked) and ``ok`` ("Done": the ticks so far),
 * ``skip`` for an optional question.
 
 :func:`token_value` turns a pressed token back into the answer value, or raises
@@ -15,6 +19,7 @@ Each button carries ``v1:a:<nonce>:<question index>:<token>`` where the token is
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -25,6 +30,10 @@ from flows.library.schema import Question, QuestionType
 
 SKIP = "skip"
 YES, NO = "y", "n"
+TICK, UNTICK = "t", "u"
+NONE, DONE = "none", "ok"
+#: Grid buttons per row (a number question with a step: 0-50 and 60-100 on a phone).
+GRID_ROW = 6
 #: Buttons per row for choice questions (labels are short phrases).
 CHOICE_ROW = 2
 
@@ -38,7 +47,27 @@ class Skipped:
 
 SKIPPED = Skipped()
 
-Value = bool | int | float | str | Skipped
+Value = bool | int | float | str | list[str] | Skipped
+
+
+def grid(question: Question) -> list[int]:
+    """The values offered as buttons by a number question with a ``step`` (else none)."""
+    if question.type is not QuestionType.NUMBER or not question.step:
+        return []
+    low, high = question.bounds
+    count = int((high - low) / question.step + 1e-9) + 1
+    return [int(low + n * question.step) for n in range(count)]
+
+
+def toggle_of(question: Question, token: str) -> tuple[str, bool] | None:
+    """``(option value, ticked)`` for a tick/untick token of a multi-select question, else
+    ``None`` (not a toggle; a foreign option index raises ``ValueError``)."""
+    if question.type is not QuestionType.MULTI or token[:1] not in (TICK, UNTICK):
+        return None
+    digits = token[1:]
+    if digits.isascii() and digits.isdigit() and int(digits) < len(question.options):
+        return question.options[int(digits)].value, token[0] == TICK
+    raise ValueError(f"token {token!r} is not a button of question {question.id!r}")
 
 
 def _button(label: str, nonce: str, index: int, token: str | int) -> InlineKeyboardButton:
@@ -46,11 +75,32 @@ def _button(label: str, nonce: str, index: int, token: str | int) -> InlineKeybo
 
 
 def question_keyboard(
-    question: Question, *, nonce: str, index: int, texts: Texts
+    question: Question,
+    *,
+    nonce: str,
+    index: int,
+    texts: Texts,
+    ticked: Sequence[str] = (),
 ) -> InlineKeyboardMarkup | None:
-    """The keyboard of ``question`` (``None`` for typed-only questions)."""
+    """The keyboard of ``question`` (``None`` for typed-only questions); ``ticked``: the
+    options of a multi-select question ticked so far (shown with a ✓)."""
     rows: list[list[InlineKeyboardButton]] = []
-    if question.type is QuestionType.SCALE:
+    values = grid(question)
+    if values:
+        for start in range(0, len(values), GRID_ROW):
+            rows.append(
+                [_button(str(v), nonce, index, v) for v in values[start : start + GRID_ROW]]
+            )
+    elif question.type is QuestionType.MULTI:
+        for i, option in enumerate(question.options):
+            on = option.value in ticked
+            label = texts.render("buttons.ticked", label=option.label) if on else option.label
+            rows.append(
+                [_button(html.unescape(label), nonce, index, f"{UNTICK if on else TICK}{i}")]
+            )
+        last = DONE if ticked else NONE
+        rows.append([_button(texts.raw(f"buttons.multi_{last}"), nonce, index, last)])
+    elif question.type is QuestionType.SCALE:
         rows.append([_button(str(v), nonce, index, v) for v in range(6)])
         rows.append([_button(str(v), nonce, index, v) for v in range(6, 11)])
     elif question.type is QuestionType.YES_NO:
@@ -77,14 +127,21 @@ def question_keyboard(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def token_value(question: Question, token: str) -> Value:
-    """The answer a pressed token stands for; ``ValueError`` for a button the question
-    does not offer (a forged or outdated press)."""
+def token_value(question: Question, token: str, ticked: Sequence[str] = ()) -> Value:
+    """The answer a pressed token stands for (``ticked``: a multi-select question's ticks
+    so far, what "Done" submits); ``ValueError`` for a button the question does not offer
+    (a forged or outdated press: "None of these" from a keyboard older than a tick)."""
     if token == SKIP:
         if question.optional:
             return SKIPPED
         raise ValueError("question is not optional")
-    if question.type is QuestionType.SCALE:
+    if question.type is QuestionType.MULTI:
+        if token == DONE or (token == NONE and not ticked):
+            return list(ticked)
+    elif question.type is QuestionType.NUMBER:
+        if token.isascii() and token.isdigit() and int(token) in grid(question):
+            return int(token)
+    elif question.type is QuestionType.SCALE:
         if token.isascii() and token.isdigit() and 0 <= int(token) <= 10:
             return int(token)
     elif question.type is QuestionType.YES_NO:
@@ -103,6 +160,9 @@ def token_label(question: Question, value: Value, texts: Texts) -> str:
         return texts.raw("buttons.skip")
     if isinstance(value, bool):
         return texts.raw("buttons.yes" if value else "buttons.no")
+    if isinstance(value, list):
+        labels = [o.label for o in question.options if o.value in value]
+        return ", ".join(labels) if labels else texts.raw("buttons.multi_none")
     if question.type is QuestionType.CHOICE:
         for option in question.options:
             if option.value == value:

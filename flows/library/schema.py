@@ -410,35 +410,62 @@ class QuestionType(StrEnum):
     NUMBER = "number"
     TIME_OF_DAY = "time_of_day"
     TEXT = "text"
+    #: Tick any of the options (toggle buttons, "None of these", "Done"); the answer is the
+    #: list of ticked option values, each option mapping onto a check-in field (true when
+    #: ticked, false otherwise).
+    MULTI = "multi"
 
 
 Scalar = bool | int | float | str
 
 
 class Condition(Model):
-    """Ask a question only when an earlier answer (or a context value) is in `in_`.
+    """Ask a question only when an earlier answer (or a context value) passes one test.
 
     `answer:` names a question id of the same questionnaire; `context:` names a key the
-    caller passes (`phase`, `stage`, `site`, `planned_session`, ...).
+    caller passes (`phase`, `stage`, `site`, `planned_session`, `walk_test_due`, ...).
+    The test is exactly one of: `in` (the value is one of these), `above` (a number
+    strictly greater), `at_most` (a number at most this), `includes` (a multi-select answer
+    ticked this option). A missing or skipped value passes no numeric or `includes` test.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     answer: str | None = None
     context: str | None = None
-    in_: list[Scalar] = Field(alias="in")
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    above: float | None = None
+    at_most: float | None = None
+    includes: str | None = None
 
     @model_validator(mode="after")
     def _one_subject(self) -> Condition:
         if (self.answer is None) == (self.context is None):
             raise ValueError("a condition names exactly one of `answer` or `context`")
+        tests = [t for t in (self.in_, self.above, self.at_most, self.includes) if t is not None]
+        if len(tests) != 1:
+            raise ValueError("a condition has exactly one of `in`, `above`, `at_most`, `includes`")
         return self
+
+    def holds(self, value: object) -> bool:
+        """Whether ``value`` (the answer or context value named) passes the test."""
+        if self.in_ is not None:
+            return value in self.in_
+        if self.includes is not None:
+            return isinstance(value, list | tuple) and self.includes in value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.above is not None:
+            return value > self.above
+        return self.at_most is not None and value <= self.at_most
 
 
 class Option(Model):
     value: str
     label: str
     group: str | None = None  # e.g. the region of a site option
+    #: Multi-select options only: the check-in field set true when ticked.
+    maps_to: str | None = None
 
     @field_validator("value")
     @classmethod
@@ -465,10 +492,16 @@ class Question(Model):
     sum_scale: float = 1.0
     optional: bool = False  # the athlete may skip it ("skip" button / "skip" typed)
     ask_if: list[Condition] = Field(default_factory=list)
+    #: The value recorded when an earlier *answer* rules the question out (no build-up
+    #: question after a pain of 0 records `false`), so the engine sees the same day.
+    otherwise: Scalar | None = None
     options: list[Option] = Field(default_factory=list)
     min: float | None = None
     max: float | None = None
     unit: str | None = None
+    #: A number question with a step is also offered as buttons min, min+step, ... max
+    #: (the weekly 0-100 confidence questions: 0, 10, ... 100).
+    step: float | None = None
     integer: bool = False
     #: A typical answer shown when a typed number is refused (default: the range's middle).
     example: float | None = None
@@ -476,24 +509,36 @@ class Question(Model):
     low_label: str | None = None
     high_label: str | None = None
     help: str | None = None
+    #: A few words naming the question in the recap of a finished check-in ("Night pain").
+    short: str | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Question:
         _check_text(self.text, [])
         t = self.type
-        if t is QuestionType.CHOICE:
+        if t in (QuestionType.CHOICE, QuestionType.MULTI):
             if len(self.options) < 2:
-                raise ValueError("a choice question needs at least 2 options")
+                raise ValueError(f"a {t} question needs at least 2 options")
             values = [o.value for o in self.options]
             if len(set(values)) != len(values):
                 raise ValueError("option values must be unique")
         elif self.options:
             raise ValueError(f"a {t} question has no options")
+        if t is QuestionType.MULTI:
+            if self.maps_to is not None or any(o.maps_to is None for o in self.options):
+                raise ValueError("a multi question maps each option (maps_to), not itself")
+        elif any(o.maps_to is not None for o in self.options):
+            raise ValueError("only multi question options have maps_to")
         if t is QuestionType.NUMBER:
             if self.min is None or self.max is None or self.unit is None:
                 raise ValueError("a number question needs min, max and unit")
             if self.min > self.max:
                 raise ValueError("min is greater than max")
+            span = self.max - self.min
+            if self.step is not None and not (self.step > 0 and span / self.step <= 12):
+                raise ValueError("a step gives at most 13 buttons")
+        elif self.step is not None:
+            raise ValueError("only a number question has a step")
         if t is QuestionType.SCALE and (self.min, self.max) not in {(None, None), (0, 10)}:
             raise ValueError("a scale question is 0–10")
         if t is QuestionType.TEXT and self.max_length is None:
@@ -520,7 +565,7 @@ class Questionnaire(Model):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"duplicate question ids: {dupes}")
-        seen: set[str] = set()
+        seen: dict[str, Question] = {}
         for q in self.questions:
             for cond in q.ask_if:
                 if cond.answer is not None and cond.answer not in seen:
@@ -528,7 +573,14 @@ class Questionnaire(Model):
                         f"question {q.id!r}: ask_if refers to {cond.answer!r}, "
                         "which is not an earlier question"
                     )
-            seen.add(q.id)
+                if cond.includes is not None and cond.answer is not None:
+                    earlier = seen[cond.answer]
+                    if cond.includes not in {o.value for o in earlier.options}:
+                        raise ValueError(
+                            f"question {q.id!r}: ask_if includes {cond.includes!r}, "
+                            f"which is not an option of {cond.answer!r}"
+                        )
+            seen[q.id] = q
         return self
 
 
@@ -639,6 +691,8 @@ class ReadingsFile(Model):
     #: Choice questions that take free text beyond their options, with its maximum length.
     open_choices: dict[str, int]
     examples: dict[str, str]  # question id -> a typed answer that works
+    #: Typed answers meaning "none of these" at a multi-select question (besides "no").
+    multi_none: list[str] = Field(default_factory=list)
     time_words: dict[str, Clock]  # "noon": "12:00"
     am: list[str]  # after a time: before noon (besides the lexicon's)
     pm: list[str]

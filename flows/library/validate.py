@@ -9,18 +9,22 @@ that was not loaded (see `load_library(parts=...)`) are skipped.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
 from pydantic import BaseModel
 
-from flows.checkin import CHECKIN_FIELDS, SessionResult
+from flows.checkin import CHECKIN_FIELDS, DailyCheckIn, SessionResult
 from flows.injury import SITE_ALIASES, Grade, Severity, Site
 from flows.library.plurals import categories
 from flows.library.schema import TOPICS, FlagList, Int, Num, SiteClass
 from flows.phases import MAIN_LINE, Phase
 from flows.profile import PROFILE_TARGETS, Periods, WeightBearing
 from flows.reasons import Action, Reason, RedFlag
+
+#: Check-in fields a multi-select option may tick (the yes/no signs).
+_YES_NO_FIELDS = frozenset(f.name for f in fields(DailyCheckIn) if f.type == "bool | None")
 
 if TYPE_CHECKING:
     from flows.library.loader import Library
@@ -145,6 +149,12 @@ def validate_library(library: Library, root_name: str = "content") -> list[str]:
                     problems.append(
                         f"{where['questionnaires']}: {entry}: maps_to {target!r} is not a "
                         "check-in field or profile target"
+                    )
+            for option in q.options:
+                if option.maps_to is not None and option.maps_to not in _YES_NO_FIELDS:
+                    problems.append(
+                        f"{where['questionnaires']}: {entry}: option {option.value!r} maps_to "
+                        f"{option.maps_to!r}, which is not a yes/no check-in field"
                     )
             allowed = _ENUM_TARGETS.get(target or "")
             if allowed is not None:

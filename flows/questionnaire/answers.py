@@ -11,7 +11,8 @@ clock.
 Values: scale -> int, yes_no -> bool, choice -> option value (str; a typed time zone at
 the zone question is its IANA name; an open choice keeps the typed text), number -> int or
 float (distances in km, percentages on the question's 0-100 scale, durations in days),
-time_of_day -> datetime.time, text -> str; ``None`` for a skipped optional question.
+time_of_day -> datetime.time, text -> str, multi -> list of option values (empty for
+"none"); ``None`` for a skipped optional question.
 
 Every refusal quotes an answer that would have worked and never lists every option.
 The rules, and why they are hand-written, are in docs/reading.md.
@@ -397,6 +398,45 @@ def _read_time(r: _Reading) -> Parsed | Refusal:
     return Parsed(parsed) if parsed is not None else _refuse(r, "refusal.time")
 
 
+#: Between the signs of one typed multi-select answer: "limping and swelling", "limp, groin".
+_MULTI_SPLIT = re.compile(r"\s*(?:[,;+&/]|\band\b|\bplus\b|\balso\b|\bwith\b)\s*")
+
+
+def _read_multi(r: _Reading) -> Parsed | Refusal:
+    """A multi-select answer typed: "none", "no", "n/a", "all good" -> nothing ticked;
+    "limping and swelling" -> those options (each part read as a choice, with the
+    question's synonyms in readings.yaml). Anything unclear is refused, never guessed: a
+    plain "yes" does not say which sign."""
+    _, no, _ = _yes_no_sets(r)
+    none_words = set(r.readings.multi_none) if r.readings else set()
+    text = r.text.strip(" .!")
+    if text in no or text in none_words or r.not_applicable:
+        return Parsed([])
+    words = [w for w in re.split(r"[,;:.!\-\s]+", text) if w]
+    take_back = set(r.readings.take_back) if r.readings else set()
+    if len(words) > 1 and words[0] in no and not take_back & set(words[1:]):
+        rest = " ".join(words[1:])
+        if read_choice(r.question, rest, r.readings) is None:
+            return Parsed([])  # "no, all good", "nope nothing"
+    found: list[str] = []
+    for part in _MULTI_SPLIT.split(text):
+        part = part.strip(" .!")
+        if not part:
+            continue
+        value = read_choice(r.question, part, r.readings)
+        if not isinstance(value, str):
+            return _refuse(
+                r,
+                "refusal.multi",
+                text=_clip(r.raw),
+                example=_typed_example(r.question, r.readings),
+            )
+        found.append(value)
+    if not found:
+        return _refuse(r, "refusal.multi", text=_clip(r.raw), example="none")
+    return Parsed([o.value for o in r.question.options if o.value in found])
+
+
 def _read_text(r: _Reading) -> Parsed | Refusal:
     stripped = r.raw.strip()
     if not stripped or len(stripped) > (r.question.max_length or 0):
@@ -412,6 +452,7 @@ READERS: dict[QuestionType, Callable[[_Reading], Parsed | Refusal]] = {
     QuestionType.NUMBER: _read_number,
     QuestionType.TIME_OF_DAY: _read_time,
     QuestionType.TEXT: _read_text,
+    QuestionType.MULTI: _read_multi,
 }
 
 

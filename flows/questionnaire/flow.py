@@ -1,4 +1,4 @@
-"""Dialogue order and mapping of answers onto the engine.
+"""Dialogue order and mapping of answers onto the engine (the walk: walk.py).
 
 `answers` is a mapping question id -> parsed value (None for skipped); `context` holds
 values the caller knows (phase, stage, planned_session, test_due, ...).
@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from datetime import date, time, timedelta
 from typing import Any
 
-from flows.checkin import DailyCheckIn, SessionResult
 from flows.injury import Grade, parse_grade, parse_site
 from flows.library.schema import ProtocolFile, Question, Questionnaire
 from flows.phases import Phase
 from flows.profile import AthleteProfile, Periods, RedsScreen, WeightBearing
+from flows.questionnaire.walk import checkin_from_answers, holds
 from flows.reasons import RedFlag
 from flows.rules.safety import red_flags
 
@@ -23,16 +23,6 @@ from flows.rules.safety import red_flags
 _ZONE_RE = re.compile(
     r"^([A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){1,2}|UTC|[A-Za-z][A-Za-z .'\-]{1,59})$"
 )
-
-
-def _applies(question: Question, answers: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-    for cond in question.ask_if:
-        if cond.answer is not None:
-            if cond.answer not in answers or answers[cond.answer] not in cond.in_:
-                return False
-        elif cond.context is not None and context.get(cond.context) not in cond.in_:
-            return False
-    return True
 
 
 def next_question(
@@ -45,32 +35,9 @@ def next_question(
     for question in questionnaire.questions:
         if question.id in answers:
             continue
-        if _applies(question, answers, ctx):
+        if holds(question, answers, ctx):
             return question
     return None
-
-
-def checkin_from_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> DailyCheckIn:
-    """A `DailyCheckIn` from a check-in questionnaire's answers (maps_to / sum_into)."""
-    values: dict[str, Any] = {}
-    sums: dict[str, float] = {}
-    complete: dict[str, bool] = {}
-    for q in questionnaire.questions:
-        value = answers.get(q.id)
-        if q.sum_into is not None:
-            if value is None:
-                complete[q.sum_into] = False
-            else:
-                sums[q.sum_into] = sums.get(q.sum_into, 0.0) + float(value) * q.sum_scale
-                complete.setdefault(q.sum_into, True)
-            continue
-        if q.maps_to is None or q.maps_to.startswith("profile.") or value is None:
-            continue
-        values[q.maps_to] = SessionResult(value) if q.maps_to == "session" else value
-    for name, total in sums.items():
-        if complete.get(name):
-            values[name] = round(total)
-    return DailyCheckIn(**values)
 
 
 def red_flags_in(

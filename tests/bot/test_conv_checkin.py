@@ -3,6 +3,7 @@ a red flag, garbage at every question."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -19,27 +20,38 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["conversation_fixtures"]
 
+
+async def until_buttons(chat, message_id: int, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the message shows a button ``label`` (a tick edits the keyboard)."""
+    for _ in range(200):
+        message = await chat.message(message_id)
+        if any(b.text == label for row in message.buttons for b in row):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no button {label!r} on message {message_id}")
+
+
+async def until_deleted(chat, message_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the message is deleted (a finished check-in collapses its questions)."""
+    for _ in range(200):
+        if (await chat.message(message_id)).deleted:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"message {message_id} is still there")
+
+
 # London, 2 March 2026 (GMT): the morning check-in is at 07:30 UTC, the evening at 20:00.
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
 
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
-MORNING_TYPED = ["no", "1/10", "zero", "about 7.5 hours", "7", "2"]
-EVENING_BUTTONS = ["Done", "2", "No", "No", "1", "1", "No", "No", "No", "No", "No", "Skip"]
-EVENING_TYPED = [
-    "done",
-    "2",
-    "nope",
-    "no",
-    "1",
-    "one",
-    "no",
-    "n",
-    "no",
-    "no",
-    "no",
-    "felt fine today",
-]
+# Pain on getting up (1) asks the rest pain too; a good night (7) asks no hours.
+MORNING_BUTTONS = ["No", "1", "0", "7", "2"]
+# A poor night (4) asks the hours.
+MORNING_TYPED = ["no", "1/10", "zero", "4", "about 7.5 hours", "2"]
+# Pain during the session (2) asks whether it built up and was sharp; the safety screen is
+# one question ("None of these").
+EVENING_BUTTONS = ["Done", "2", "No", "No", "1", "1", "None of these", "Skip"]
+EVENING_TYPED = ["done", "2", "nope", "no", "1", "one", "none", "felt fine today"]
 
 
 async def _athlete_rows(harness: Harness, user_id: int):  # type: ignore[no-untyped-def]
@@ -73,10 +85,17 @@ async def test_morning_check_in_by_buttons(harness: Harness) -> None:
             await ann.next_message()
     decision = await ann.expect("same step")
     plan = await ann.expect("Today: Protect")
-    for message_id, label in zip(questions, MORNING_BUTTONS, strict=True):
-        echoed = await ann.message(message_id)
-        assert not echoed.buttons  # type: ignore[union-attr]
-        assert f"→ {label}" in echoed.text
+    # The finished check-in collapsed: the last question became one recap, the others went.
+    recap = await ann.message(questions[-1])
+    assert not recap.buttons  # type: ignore[union-attr]
+    assert recap.text.startswith("Morning check-in ✓")
+    assert "Night pain: No · Pain on getting up: 1 · At rest: 0 · Sleep: 7 · Worry: 2" in (
+        recap.text
+    )
+    for message_id in questions[:-1]:
+        await until_deleted(ann, message_id)
+    on_screen = [m.text for m in await ann.transcript()]
+    assert not any("wake you" in text for text in on_screen)
     assert "Cross-training you can do today" in plan.text
     assert "Learn:" in plan.text
     assert "Stop if" in plan.text
@@ -112,7 +131,7 @@ async def test_morning_check_in_typed(harness: Harness) -> None:
         "next_morning_pain": 1,
         "pain_rest": 0,
         "sleep_hours": 7.5,
-        "sleep_quality": 7,
+        "sleep_quality": 4,
         "fear": 2,
     }
 
@@ -188,10 +207,13 @@ async def test_urgent_red_flag_in_the_evening(harness: Harness) -> None:
     await harness.tick()
     await ann.expect("How did today go?")
     await ann.expect("session")
-    for answer in ["Skipped", "1", "No", "No", "No", "No"]:
-        await ann.press(answer)
-        await ann.next_message()
-    await ann.press("Yes")  # sudden severe pain / cannot bear weight
+    await ann.press("Skipped")
+    await ann.expect("Walking around today")
+    await ann.press("1")
+    screen = await ann.expect("Any of these today?")
+    await ann.press("Can't bear weight")  # sudden severe pain / cannot bear weight
+    await until_buttons(ann, screen.message_id, "✓ Can't bear weight")
+    await ann.press("Done")
     await ann.expect("urgent medical care")
     await ann.expect_no_message(0.5)
 
@@ -232,9 +254,15 @@ async def test_weekly_readiness_on_its_day(harness: Harness) -> None:
     await harness.tick()
     messages = await harness.drain(ann, 0.5)
     assert any("Weekly" in m.text or "confidence" in m.text for m in messages)
-    for value in ["80", "70%", "about 60", "90", "75", "85"]:
+    for value in ["80", "70%", "about 60", "90", "75"]:
         await ann.send(value)
         await ann.next_message()
+    question = (await ann.transcript())[-1]
+    assert [b.text for row in question.buttons for b in row] == [  # type: ignore[union-attr]
+        *(str(v) for v in range(0, 101, 10))
+    ]
+    await ann.press("80")  # the 0-100 questions have buttons 0, 10, ... 100
+    await ann.next_message()
     await ann.press("No")
     final = await harness.drain(ann, 0.5)
     assert final, "the weekly check-in ends with the engine's decision"
@@ -242,4 +270,4 @@ async def test_weekly_readiness_on_its_day(harness: Harness) -> None:
     weekly = next(r for r in rows if r.slot == "weekly")
     assert weekly.status is CheckinStatus.ANSWERED
     assert weekly.answers is not None
-    assert weekly.answers["readiness"] == 46
+    assert weekly.answers["readiness"] == 46  # (80 + 70 + 60 + 90 + 75 + 80) / 10, rounded

@@ -68,7 +68,7 @@ ADHERENCE = "whether check-ins are answered"
 FULL = "everything in the daily check-ins"
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 STATUS = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)  # coach_status_time, London (GMT)
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
+MORNING_BUTTONS = ["No", "1", "0", "7", "2"]
 
 
 async def _linked(harness: Harness, ann: ChatDriver, scope: str) -> tuple[ChatDriver, int]:

@@ -37,10 +37,10 @@ FULL = "everything in the daily check-ins"
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
 SUNDAY_STATUS = datetime(2026, 3, 8, 21, 30, tzinfo=UTC)
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
+MORNING_BUTTONS = ["No", "1", "0", "7", "2"]
 #: The evening in protect: session, pain during, building, sharp, after, walking, five signs,
 #: then the free-text note (typed).
-EVENING_BUTTONS = ["Done", "2", "No", "No", "1", "1", "No", "No", "No", "No", "No"]
+EVENING_BUTTONS = ["Done", "2", "No", "No", "1", "1", "None of these"]
 
 
 async def _linked(harness: Harness, athlete: ChatDriver, scope: str, title: str) -> ChatDriver:

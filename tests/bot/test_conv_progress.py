@@ -20,7 +20,7 @@ pytest_plugins = ["conversation_fixtures"]
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 #: Night pain no, next-morning pain 1, rest pain 0, skip walking, sleep 7 h, quality 2... as
 #: the morning questionnaire asks them (tests/bot/test_conv_coach.py uses the same).
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
+MORNING_BUTTONS = ["No", "1", "0", "7", "2"]
 
 
 async def _answer_morning(harness: Harness, ann: ChatDriver) -> None:

@@ -14,7 +14,7 @@ from bot.handlers.clearance import clearance_questionnaire
 from bot.handlers.learn import TOPIC
 from bot.rendering import callbacks
 from bot.rendering.html import MAX_MESSAGE, plain, split_message
-from bot.rendering.keyboards import SKIPPED, question_keyboard, token_value
+from bot.rendering.keyboards import SKIPPED, Value, question_keyboard, toggle_of, token_value
 from bot.rendering.questions import render_answered, render_question
 from bot.rendering.texts import MissingText, Safe, Texts
 from flows.library import Library, load_library
@@ -95,7 +95,11 @@ def test_every_question_keyboard_fits_and_round_trips() -> None:
                     assert isinstance(data, str)
                     assert len(data.encode()) <= callbacks.MAX_BYTES
                     decoded = callbacks.decode(data)
-                    value = token_value(question, decoded.option)
+                    toggled = toggle_of(question, decoded.option)
+                    if toggled is not None:  # a tick: the answer is the ticked options
+                        value: Value = [toggled[0]]
+                    else:
+                        value = token_value(question, decoded.option)
                     answered = render_answered(question, value, texts)
                     assert button.text in plain(answered) or value is SKIPPED, (name, data)
 

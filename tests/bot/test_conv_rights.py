@@ -34,7 +34,7 @@ pytest_plugins = ["conversation_fixtures"]
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 STATUS = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 TREND = "check-in adherence, the current phase and the pain trend"
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
+MORNING_BUTTONS = ["No", "1", "0", "7", "2"]
 IMPACT = "Starting impact: hops, running"
 
 
