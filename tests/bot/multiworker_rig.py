@@ -18,7 +18,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -33,16 +32,10 @@ import tornado.web
 from sqlalchemy.engine import make_url
 
 from bot.storage import create_engine
+from tests.bot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "multiworker-shared-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.asynccontextmanager
