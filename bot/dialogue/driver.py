@@ -33,6 +33,7 @@ QUESTIONNAIRE_OF: dict[DialogueKind, str] = {
     DialogueKind.MORNING: "morning",
     DialogueKind.EVENING: "evening",
     DialogueKind.WEEKLY: "weekly",
+    DialogueKind.SYMPTOM: "symptom",
 }
 
 CHECKIN_KINDS = frozenset({DialogueKind.MORNING, DialogueKind.EVENING, DialogueKind.WEEKLY})

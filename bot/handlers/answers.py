@@ -29,7 +29,7 @@ from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings
+from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings, symptoms
 from bot.handlers.asking import ask
 from bot.handlers.common import (
     delete,
@@ -113,13 +113,16 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     reply: str | None = None
     reask: tuple[int, str, Position] | None = None
     applied: _Applied | None = None
+    report = False
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, user.id)
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
         if athlete is None or athlete.id is None:
             reply = texts.render("pointer.not_registered")
         elif dialogue is None or at is None:
-            reply = texts.render("pointer.free_text")
+            # Outside a dialogue, text that reads like a symptom starts a symptom report.
+            report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
+            reply = None if report else texts.render("pointer.free_text")
         elif dialogue.keyboard_message_id is None:
             # The question was never delivered (a crash between saving and sending): ask it
             # now rather than taking this text as its answer.
@@ -148,7 +151,9 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                 reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
             else:
                 applied = await _record(services, session, athlete, dialogue, row, at, value)
-    if reply is not None:
+    if report:
+        await symptoms.begin(context, user.id, chat_id, source="text", said=text)
+    elif reply is not None:
         await send(context, chat_id, reply)
     elif reask is not None:
         athlete_id, nonce, at = reask
@@ -343,6 +348,8 @@ async def _record(
     next_at = None if result.question is None else Position(result.index, result.question)
     if result.red_flags:
         next_at = None  # a red flag ends the check-in at once
+    if dialogue.kind is DialogueKind.SYMPTOM and symptoms.red_flag_now(services, athlete, dialogue):
+        next_at = None  # and a symptom report
     if onboarding.declined(dialogue):
         next_at = None
     if next_at is None:
@@ -402,7 +409,7 @@ async def _reply(
             break
     # The trail of answered questions goes once the outcome is on screen.
     await asyncio.gather(*(delete(context, chat_id, m) for m in applied.shown))
-    if applied.kind in driver.CHECKIN_KINDS:
+    if applied.kind in driver.CHECKIN_KINDS or applied.kind is DialogueKind.SYMPTOM:
         await coach.notify(context, applied.athlete_id, since=applied.now)
         await clinician.notify(context, applied.athlete_id, since=applied.now)
 
@@ -418,5 +425,7 @@ async def _complete(
         return await settings.complete(services, session, athlete, dialogue)
     if dialogue.kind is DialogueKind.CLEARANCE:
         return await clearance.complete(services, session, athlete, dialogue)
+    if dialogue.kind is DialogueKind.SYMPTOM:
+        return await symptoms.complete(services, session, athlete, dialogue)
     log.error("dialogue kind %s has no completion", dialogue.kind)
     return []

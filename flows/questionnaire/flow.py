@@ -16,6 +16,14 @@ from flows.library.schema import ProtocolFile, Question, Questionnaire
 from flows.phases import Phase
 from flows.profile import AthleteProfile, Periods, RedsScreen, WeightBearing
 from flows.questionnaire.walk import checkin_from_answers, holds
+
+__all__ = [
+    "checkin_from_answers",
+    "next_question",
+    "profile_from_answers",
+    "red_flags_in",
+    "valid_zone_format",
+]
 from flows.reasons import RedFlag
 from flows.rules.safety import red_flags
 
