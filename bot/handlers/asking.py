@@ -27,6 +27,13 @@ async def ask(
     message id in the dialogue row, if the dialogue is still at that question; return once
     that is committed.
 
+    The question is sent at most once: when Telegram gives no answer to its send (a time-out
+    after the request went out), it is not sent again, since Telegram may deliver it late and
+    two copies would draw a typed answer meant for the copy to the question after it (issue
+    13). The outcome is then ``UNCERTAIN`` and no message id is stored: the question counts
+    as undelivered, so the athlete's next text, a press on the answered question or the
+    reminder asks it (bot/handlers/answers.py), and a press on the late copy answers it.
+
     The ticker passes ``deactivate_if_blocked=False``: it records a blocked send itself."""
     services = context.services
     text = render_question(at.question, services.texts)
@@ -34,7 +41,7 @@ async def ask(
     outcome = await deliver(context, chat_id, preface) if preface else SendOutcome[Message].sent()
     if outcome.status is SendStatus.SENT:
         # A message of its own: the question's message is edited to echo the answer.
-        outcome = await deliver(context, chat_id, text, keyboard)
+        outcome = await deliver(context, chat_id, text, keyboard, at_most_once=True)
     if outcome.status is SendStatus.BLOCKED and deactivate_if_blocked and chat_id > 0:
         await deactivate(services, chat_id)
     if outcome.status is not SendStatus.SENT or outcome.value is None:
