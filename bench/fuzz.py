@@ -90,7 +90,8 @@ async def main(
         slices = [sequence[i::worlds] for i in range(worlds)]
         with tempfile.TemporaryDirectory() as tmp:
             async for harness in _harness(Path(tmp)):
-                group = [FuzzWorld(harness.sandbox, check_refusals=False) for _ in slices]
+                # Alone on its sandbox, a world can tie each refused request to its update.
+                group = [FuzzWorld(harness.sandbox, check_refusals=worlds == 1) for _ in slices]
                 for world in group:
                     await world.setup(harness.onboard)
                 before = Counter((await harness.sandbox.request("GET", "stats"))["refusals"])
@@ -140,7 +141,12 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=400)
-    parser.add_argument("--worlds", type=int, default=4, help="user sets fuzzed at once")
+    parser.add_argument(
+        "--worlds",
+        type=int,
+        default=4,
+        help="user sets fuzzed at once (1: each refused request is tied to its update)",
+    )
     parser.add_argument(
         "--traces", action="store_true", help="the first traceback of each error, to stderr"
     )

@@ -178,9 +178,11 @@ async def on_press(update: Update, context: RemodelContext) -> None:
             assert athlete is not None
             assert dialogue is not None
             applied = await _record(services, session, athlete, dialogue, row, *checked)
-            if applied.answered_message is None and message is not None:
-                # The late copy of a question whose send timed out: it echoes the answer.
-                applied.answered_message = message.message_id
+            copy = message if isinstance(message, Message) else None
+            if copy and _names_question(copy) == (applied.nonce, applied.at.index):
+                # The late copy of a question whose send timed out (its id was never
+                # stored) echoes the answer, unless a copy with a stored id does.
+                applied.answered_message = applied.answered_message or copy.message_id
     if applied is not None:
         await _reply(context, applied, query)
     elif refused is _Refused.FOREIGN:
