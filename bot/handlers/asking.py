@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.context import RemodelContext
+from bot.context import RemodelContext, Services
+from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.handlers.common import deactivate, deliver
 from bot.rendering.keyboards import question_keyboard
 from bot.rendering.questions import render_question
 from bot.sending import SendOutcome, SendStatus
-from bot.storage import KeyboardMark
+from bot.storage import Dialogue, KeyboardMark
+
+
+def keyboard_shown(services: Services, dialogue: Dialogue | None) -> int | None:
+    """The message showing the keyboard of ``dialogue``'s question, to drop when the dialogue
+    is replaced or asked again; ``None`` when there is none: no message stored, or a question
+    answered by typing only (Telegram refuses an edit that changes nothing: found by fuzzing,
+    ``/start`` at "How many days ago...")."""
+    if dialogue is None or dialogue.keyboard_message_id is None:
+        return None
+    at = driver.position(services.questionnaires, dialogue)
+    if at is None:
+        return None
+    keyboard = question_keyboard(
+        at.question, nonce=dialogue.nonce, index=at.index, texts=services.texts
+    )
+    return dialogue.keyboard_message_id if keyboard is not None else None
 
 
 async def ask(

@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot.context import RemodelContext
 from bot.dialogue import driver
 from bot.handlers import graduation
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.checkin import open_checkin, send_checkin
 from bot.handlers.common import deliver, drop_keyboard
 from bot.scheduling import CheckinSender
@@ -70,8 +70,9 @@ def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> Che
         # never have been delivered (a crash between saving an answer and sending the next),
         # or the athlete's answer may have been lost with a killed process (Telegram's
         # getUpdates had already acknowledged it). The old keyboard goes, so one shows.
-        if dialogue.keyboard_message_id is not None:
-            await drop_keyboard(context, athlete.chat_id, dialogue.keyboard_message_id)
+        shown = keyboard_shown(services, dialogue)
+        if shown is not None:
+            await drop_keyboard(context, athlete.chat_id, shown)
         asked = await ask(
             context,
             athlete_id=athlete.id,
