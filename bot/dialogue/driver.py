@@ -26,6 +26,7 @@ QUESTIONNAIRE_OF: dict[DialogueKind, str] = {
     DialogueKind.MORNING: "morning",
     DialogueKind.EVENING: "evening",
     DialogueKind.WEEKLY: "weekly",
+    DialogueKind.SYMPTOM: "symptom",
 }
 
 CHECKIN_KINDS = frozenset({DialogueKind.MORNING, DialogueKind.EVENING, DialogueKind.WEEKLY})

@@ -36,12 +36,14 @@ from bot.handlers import (
     readiness,
     report,
     settings,
+    symptoms,
 )
 
 COMMANDS: dict[str, Any] = {
     "start": onboarding.on_start,
     "today": commands.on_today,
     "checkin": checkin.on_checkin_command,
+    "symptom": symptoms.on_symptom,
     "learn": learn.on_learn,
     "progress": progress.on_progress,
     "report": report.on_report,
@@ -69,6 +71,7 @@ GUARD_GROUP = -1
 MENU = (
     "today",
     "checkin",
+    "symptom",
     "learn",
     "progress",
     "report",
@@ -77,6 +80,7 @@ MENU = (
     "timezone",
     "settings",
     "clearance",
+    "readiness",
     "coach",
     "clinician",
     "help",

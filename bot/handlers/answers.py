@@ -29,7 +29,7 @@ from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings
+from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings, symptoms
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
 from bot.metrics import ANSWERS
@@ -92,13 +92,16 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     reply: str | None = None
     reask: tuple[int, str, Position] | None = None
     applied: _Applied | None = None
+    report = False
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, user.id)
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
         if athlete is None or athlete.id is None:
             reply = texts.render("pointer.not_registered")
         elif dialogue is None or at is None:
-            reply = texts.render("pointer.free_text")
+            # Outside a dialogue, text that reads like a symptom starts a symptom report.
+            report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
+            reply = None if report else texts.render("pointer.free_text")
         elif dialogue.keyboard_message_id is None and not _replies_to_copy(message, dialogue, at):
             # The question was never delivered (a crash between saving and sending), or its
             # send timed out and it may have arrived late (bot/handlers/asking.py): ask it
@@ -131,7 +134,9 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                 applied = await _record(services, session, athlete, dialogue, row, at, value)
                 if applied.answered_message is None and message.reply_to_message is not None:
                     applied.answered_message = message.reply_to_message.message_id  # late copy
-    if reply is not None:
+    if report:
+        await symptoms.begin(context, user.id, chat_id, source="text", said=text)
+    elif reply is not None:
         await send(context, chat_id, reply)
     elif reask is not None:
         athlete_id, nonce, at = reask
@@ -320,6 +325,8 @@ async def _record(
     ANSWERS.inc()
     if dialogue.kind in driver.CHECKIN_KINDS and checkin.red_flag_now(services, athlete, dialogue):
         next_at = None  # a red flag ends the check-in at once
+    if dialogue.kind is DialogueKind.SYMPTOM and symptoms.red_flag_now(services, athlete, dialogue):
+        next_at = None  # and a symptom report
     if onboarding.declined(dialogue):
         next_at = None
     if next_at is None:
@@ -366,7 +373,7 @@ async def _reply(
     for text in applied.outcome:
         if await send(context, chat_id, text) is None:
             break
-    if applied.kind in driver.CHECKIN_KINDS:
+    if applied.kind in driver.CHECKIN_KINDS or applied.kind is DialogueKind.SYMPTOM:
         await coach.notify(context, applied.athlete_id, since=applied.now)
         await clinician.notify(context, applied.athlete_id, since=applied.now)
 
@@ -382,5 +389,7 @@ async def _complete(
         return await settings.complete(services, session, athlete, dialogue)
     if dialogue.kind is DialogueKind.CLEARANCE:
         return await clearance.complete(services, session, athlete, dialogue)
+    if dialogue.kind is DialogueKind.SYMPTOM:
+        return await symptoms.complete(services, session, athlete, dialogue)
     log.error("dialogue kind %s has no completion", dialogue.kind)
     return []

@@ -18,6 +18,7 @@ from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.common import drop_keyboard, is_private, send
 from bot.rendering.milestones import render_milestone_change
 from bot.rendering.plans import render_decision, render_outlook, render_plan
+from bot.rendering.symptoms import note_replies, report_keyboard
 from bot.rendering.texts import Safe
 from bot.scheduling.timing import load_zone, local_date_of
 from bot.sending import SendOutcome
@@ -211,7 +212,12 @@ async def on_checkin_command(update: Update, context: RemodelContext) -> None:
                 status=CheckinStatus.SENT,
             )
             if not row.status.is_open:
-                await send(context, message.chat_id, texts.render("checkin.done_today"))
+                await send(
+                    context,
+                    message.chat_id,
+                    texts.render("checkin.done_today"),
+                    report_keyboard(texts),
+                )
                 return
             dialogue, at, stale = await open_checkin(context, session, athlete, row)
     assert dialogue is not None
@@ -289,8 +295,10 @@ async def complete(
     note = _milestones_moved(services, profile, state, decision, days, today)
     if note is not None:
         messages[0] = f"{messages[0]}\n\n{note}"
+    # A note that reads like a symptom or a question gets a reply of its own, last.
+    noted = note_replies(library, texts, checkin_today.note, decision, state)
     if decision.red_flags:
-        return messages
+        return [*messages, *noted]
     if dialogue.kind is DialogueKind.MORNING:
         seen = await education_since(
             session, athlete.id, today - timedelta(days=SNIPPET_MEMORY_DAYS)
@@ -318,7 +326,7 @@ async def complete(
         )
         messages[0] = texts.render("evening.summary", summary=Safe(messages[0]))
         messages.append(render_outlook(tomorrow, texts))
-    return messages
+    return [*messages, *noted]
 
 
 async def late_red_flag(
@@ -390,3 +398,9 @@ async def _store_decision(
         await append_event(
             session, athlete_id=athlete.id, kind=event.kind.value, at=now, payload=event.payload
         )
+
+
+# A symptom report (bot/handlers/symptoms.py) is decided and stored like a check-in.
+history_of = _days
+store_decision = _store_decision
+decision_summary = _summary

@@ -17,9 +17,11 @@ from bot.handlers import (
     privacy,
     progress,
     settings,
+    symptoms,
 )
 from bot.handlers.common import toast
 from bot.rendering import callbacks
+from bot.rendering.symptoms import REPORT, REPORT_NEW
 
 
 async def on_menu(update: Update, context: RemodelContext) -> None:
@@ -41,6 +43,8 @@ async def on_menu(update: Update, context: RemodelContext) -> None:
     arg = data.args[0] if len(data.args) == 1 else ""
     if data.kind == commands.STOP and arg in ("y", "n"):
         await commands.on_stop_press(update, context, arg)
+    elif data.kind == REPORT and arg == REPORT_NEW:
+        await symptoms.on_report_press(update, context)
     elif data.kind == learn.TOPIC and arg:
         await learn.on_topic(update, context, arg)
     elif data.kind == coach.SHARE and arg:

@@ -108,6 +108,7 @@ class DialogueKind(StrEnum):
     CLEARANCE = "clearance"
     TIMEZONE = "timezone"
     COACH = "coach"
+    SYMPTOM = "symptom"  # a symptom report (flows/symptoms.py)
 
 
 class ShareLevel(StrEnum):

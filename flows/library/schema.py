@@ -601,6 +601,18 @@ class ScheduleRules(Model):
     min_gap_hours: float = Field(ge=0, le=12)
 
 
+class SymptomWords(Model):
+    """readings.yaml `symptom_words`: when free text reads like a symptom or a question
+    (flows/symptoms.py). Phrases are matched as whole words on normalised text."""
+
+    #: Words and phrases that name a symptom ("hurts", "limping", "can't walk").
+    symptom: list[str]
+    #: Phrases that deny one ("no pain", "pain-free"): removed before matching `symptom`.
+    calm: list[str]
+    #: Openings of a question ("is that ok", "should i"); a text ending in "?" is one too.
+    question: list[str]
+
+
 class ReadingsFile(Model):
     """content/<lang>/readings.yaml: what the lenient reader understands beyond the
     questionnaire lexicon (synonyms, units, time words, zone aliases) and its refusals.
@@ -654,6 +666,8 @@ class ReadingsFile(Model):
     zone_lead: list[str]  # "I'm in Lisbon": dropped
     #: Offsets that are not whole hours, read as the zone that keeps them.
     zone_offsets: dict[str, str]
+    #: When free text or a check-in note reads like a symptom or a question.
+    symptom_words: SymptomWords
     messages: dict[str, Message]
 
     @field_validator("zone_offsets")

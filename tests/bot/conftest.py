@@ -1,4 +1,4 @@
-"""Fixtures for bot tests: a migrated database on SQLite and on PostgreSQL.
+"""Fixtures for bot tests: a migrated database on SQLite and on PostgreSQL, the content.
 
 ``store`` is parametrized over both backends. The SQLite one is a temp file (WAL needs a real
 file). The PostgreSQL one lives in a fresh schema created for the test and dropped after it, so
@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cli import installed_content_dir
 from bot.clock import ManualClock
 from bot.storage import Store, create_engine, upgrade
+from flows.library import Library, load_library
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -97,6 +99,12 @@ async def store(engine_factory: EngineFactory) -> Store:
     engine = engine_factory()
     await upgrade(engine)
     return Store(engine)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    """The installed content (read-only: one load serves every test)."""
+    return load_library(installed_content_dir())
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ Use it from a test module through ``pytest_plugins`` (the ``harness`` fixture)::
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,11 @@ START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 @cache
 def library() -> Library:
     return load_library(CONTENT, "en")
+
+
+#: A calm morning check-in by buttons: no night pain, pain 1 on getting up, 0 at rest, hours
+#: of sleep skipped, sleep quality 7, worry 2.
+STABLE_MORNING = ("No", "1", "0", "Skip", "7", "2")
 
 
 @dataclass
@@ -132,6 +138,41 @@ class Harness:
         chat = self.sandbox.chat(user.id)
         self.chats.append(chat)
         return chat
+
+    async def answer_morning(
+        self, chat: ChatDriver, at: datetime, buttons: tuple[str, ...] = STABLE_MORNING
+    ) -> None:
+        """Move the clock to ``at``, tick, and answer the morning check-in it sends by
+        pressing ``buttons`` in turn; the plan that follows is consumed."""
+        self.clock.set(at)
+        await self.tick()
+        await chat.expect("Good morning")
+        await chat.expect("wake you")
+        for number, label in enumerate(buttons):
+            await chat.press(label)
+            if number < len(buttons) - 1:
+                await chat.next_message()
+        await self.drain(chat)
+
+    async def link_coach_group(
+        self, athlete: ChatDriver, scope: str, title: str = "Team"
+    ) -> tuple[ChatDriver, int]:
+        """The athlete invites a coach group sharing ``scope`` (a share-level button) and a
+        coach, Cory, adds the bot with the one-time link: the coach's view of the group and
+        its chat id."""
+        await athlete.send("/coach")
+        await athlete.expect("What may they see?")
+        await athlete.press(scope)
+        invite = await athlete.expect("one-time link")
+        match = re.search(r"startgroup=([A-Za-z0-9_-]+)", invite.text)
+        assert match is not None
+        coach = await self.sandbox.create_user("Cory")
+        group_id = await self.sandbox.create_group(title, [coach.id, athlete.user_id])
+        group = self.sandbox.chat(coach.id, chat_id=group_id)
+        await self.sandbox.add_bot_to_group(group_id, coach.id, start_payload=match.group(1))
+        await group.expect("invited this group")
+        await athlete.expect("Your coach group is connected")
+        return group, group_id
 
 
 async def _harness(tmp_path: Path) -> AsyncIterator[Harness]:
@@ -236,6 +277,7 @@ async def drain(chat: ChatDriver, within: float = 0.3) -> list[BotMessage]:
 
 __all__ = [
     "SHIN",
+    "STABLE_MORNING",
     "START",
     "BotMessage",
     "ChatDriver",

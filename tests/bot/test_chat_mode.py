@@ -20,10 +20,9 @@ import pytest
 import sqlalchemy as sa
 
 from bot.chat_mode import ChatOptions, TimeTraveller, host_zone, run_chat_mode
-from bot.cli import installed_content_dir
 from bot.clock import ManualClock
 from bot.config import ConfigError, Settings
-from flows.library import Library, load_library
+from flows.library import Library
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,11 +41,6 @@ ONBOARDING = [
     "20:00",
     "#b",  # RED-S questions: No
 ]
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library(installed_content_dir())
 
 
 async def chat(library: Library, db: Path, lines: list[str], *, start: str | None = None) -> str:

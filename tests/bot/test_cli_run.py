@@ -10,30 +10,24 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.cli import installed_content_dir
 from bot.config import Settings
 from bot.run_mode import RunOptions, serve
-from flows.library import Library, load_library
+from flows.library import Library
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
+from tests.bot.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Shaped like a real token (so the redaction has something realistic to find), but made
 #: up, and assembled here so that no token-shaped string stands in the repository.
 SECRET_PART = "AAFq3xTt0kLmnOpQrStUvWxYz" + "0123456789ab"
 TOKEN = f"7212345678:{SECRET_PART}"
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library(installed_content_dir())
 
 
 @pytest.fixture
@@ -79,13 +73,6 @@ async def test_run_answers_start_through_base_url(
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_run_by_webhook_with_a_secret_token(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.storage import CoachLink, get_athlete_by_telegram_id, links_for_athlete
-from sandbox.driver import BotMessage, ChatDriver
+from sandbox.driver import BotMessage
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
@@ -68,36 +68,6 @@ ADHERENCE = "whether check-ins are answered"
 FULL = "everything in the daily check-ins"
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 STATUS = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)  # coach_status_time, London (GMT)
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
-
-
-async def _linked(harness: Harness, ann: ChatDriver, scope: str) -> tuple[ChatDriver, int]:
-    """Ann invites a coach group sharing ``scope``; the coach's view of the group."""
-    await ann.send("/coach")
-    await ann.expect("What may they see?")
-    await ann.press(scope)
-    invite = await ann.expect("one-time link")
-    match = re.search(r"startgroup=([A-Za-z0-9_-]+)", invite.text)
-    assert match is not None
-    coach_user = await harness.sandbox.create_user("Cory")
-    group_id = await harness.sandbox.create_group("Team", [coach_user.id, ann.user_id])
-    group = harness.sandbox.chat(coach_user.id, chat_id=group_id)
-    await harness.sandbox.add_bot_to_group(group_id, coach_user.id, start_payload=match.group(1))
-    await group.expect("invited this group")
-    await ann.expect("Your coach group is connected")
-    return group, group_id
-
-
-async def _answer_morning(harness: Harness, ann: ChatDriver) -> None:
-    harness.clock.set(MORNING)
-    await harness.tick()
-    await ann.expect("Good morning")
-    await ann.expect("wake you")
-    for number, label in enumerate(MORNING_BUTTONS):
-        await ann.press(label)
-        if number < len(MORNING_BUTTONS) - 1:
-            await ann.next_message()
-    await harness.drain(ann)
 
 
 async def _links(harness: Harness, user_id: int) -> list[CoachLink]:
@@ -128,8 +98,8 @@ async def test_daily_status_once_a_day_by_share_level(
     harness: Harness, scope: str, shown: list[str], hidden: list[str]
 ) -> None:
     ann = await harness.onboard("Ann")
-    group, _ = await _linked(harness, ann, scope)
-    await _answer_morning(harness, ann)
+    group, _ = await harness.link_coach_group(ann, scope)
+    await harness.answer_morning(ann, MORNING)
     harness.clock.set(STATUS)
     report = await harness.tick()
     assert report.coach_posts == 1
@@ -156,7 +126,7 @@ async def test_a_silent_athlete_gives_the_group_one_post_a_day_and_never_symptom
     harness: Harness,
 ) -> None:
     ann = await harness.onboard("Ann")
-    group, _ = await _linked(harness, ann, ADHERENCE)
+    group, _ = await harness.link_coach_group(ann, ADHERENCE)
     harness.clock.set(MORNING)
     await harness.tick()
     await harness.drain(ann)
@@ -189,8 +159,8 @@ async def test_a_silent_athlete_gives_the_group_one_post_a_day_and_never_symptom
 
 async def test_weekly_digest_on_sunday(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group, _ = await _linked(harness, ann, TREND)
-    await _answer_morning(harness, ann)
+    group, _ = await harness.link_coach_group(ann, TREND)
+    await harness.answer_morning(ann, MORNING)
     harness.clock.set(datetime(2026, 3, 8, 21, 30, tzinfo=UTC))  # Sunday
     await harness.tick()
     messages = await harness.drain(group, 0.5)
@@ -201,7 +171,7 @@ async def test_weekly_digest_on_sunday(harness: Harness) -> None:
 
 async def test_stop_sharing_revokes_links_and_the_bot_leaves(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group, _ = await _linked(harness, ann, TREND)
+    group, _ = await harness.link_coach_group(ann, TREND)
     await ann.send("/coach")
     menu = await ann.expect("What may they see?")
     assert "Stop sharing with my coach groups" in menu.labels
@@ -223,9 +193,9 @@ async def test_stop_sharing_revokes_links_and_the_bot_leaves(harness: Harness) -
 
 async def test_the_group_can_answer_nothing_for_the_athlete(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group, group_id = await _linked(harness, ann, ADHERENCE)
+    group, group_id = await harness.link_coach_group(ann, ADHERENCE)
     ann_in_group = harness.sandbox.chat(ann.user_id, chat_id=group_id)
-    await _answer_morning(harness, ann)
+    await harness.answer_morning(ann, MORNING)
     for chat in (group, ann_in_group):
         for command in ("/checkin", "/coach", "/settings", "/learn", "/report"):
             await chat.send(command)
@@ -239,7 +209,7 @@ async def test_the_group_can_answer_nothing_for_the_athlete(harness: Harness) ->
 
 async def test_bot_removed_from_the_group_deactivates_the_link(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group, group_id = await _linked(harness, ann, TREND)
+    group, group_id = await harness.link_coach_group(ann, TREND)
     await harness.sandbox.remove_bot_from_group(group_id, group.user_id)
     await ann.expect("removed from one of your coach groups")
     (link,) = await _links(harness, ann.user_id)
@@ -250,7 +220,7 @@ async def test_bot_removed_from_the_group_deactivates_the_link(harness: Harness)
 
 async def test_group_upgraded_to_supergroup_follows_the_new_id(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group, group_id = await _linked(harness, ann, TREND)
+    group, group_id = await harness.link_coach_group(ann, TREND)
     new_id = await harness.sandbox.migrate_group(group_id)
     await asyncio.sleep(0.5)  # the service message reaches the bot
     (link,) = await _links(harness, ann.user_id)

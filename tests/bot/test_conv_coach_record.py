@@ -5,7 +5,6 @@ and a coach of several athletes who sees each in their own group."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,7 @@ from bot.charts.model import (
 )
 from bot.handlers.coach_charts import shared_record
 from bot.storage import ShareLevel
-from sandbox.driver import BotMessage, ChatDriver
+from sandbox.driver import BotMessage
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
@@ -37,39 +36,9 @@ FULL = "everything in the daily check-ins"
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
 SUNDAY_STATUS = datetime(2026, 3, 8, 21, 30, tzinfo=UTC)
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
 #: The evening in protect: session, pain during, building, sharp, after, walking, five signs,
 #: then the free-text note (typed).
 EVENING_BUTTONS = ["Done", "2", "No", "No", "1", "1", "No", "No", "No", "No", "No"]
-
-
-async def _linked(harness: Harness, athlete: ChatDriver, scope: str, title: str) -> ChatDriver:
-    """The athlete invites a coach group sharing ``scope``; the coach's view of it."""
-    await athlete.send("/coach")
-    await athlete.expect("What may they see?")
-    await athlete.press(scope)
-    invite = await athlete.expect("one-time link")
-    match = re.search(r"startgroup=([A-Za-z0-9_-]+)", invite.text)
-    assert match is not None
-    coach = await harness.sandbox.create_user("Cory")
-    group_id = await harness.sandbox.create_group(title, [coach.id, athlete.user_id])
-    group = harness.sandbox.chat(coach.id, chat_id=group_id)
-    await harness.sandbox.add_bot_to_group(group_id, coach.id, start_payload=match.group(1))
-    await group.expect("invited this group")
-    await athlete.expect("Your coach group is connected")
-    return group
-
-
-async def _answer_morning(harness: Harness, athlete: ChatDriver) -> None:
-    harness.clock.set(MORNING)
-    await harness.tick()
-    await athlete.expect("Good morning")
-    await athlete.expect("wake you")
-    for number, label in enumerate(MORNING_BUTTONS):
-        await athlete.press(label)
-        if number < len(MORNING_BUTTONS) - 1:
-            await athlete.next_message()
-    await harness.drain(athlete)
 
 
 async def _photo(harness: Harness, message: BotMessage) -> bytes:
@@ -89,8 +58,8 @@ async def test_group_commands_answer_by_share_level(
     harness: Harness, scope: str, status_shows: list[str], status_hides: list[str], chart: str
 ) -> None:
     ann = await harness.onboard("Ann")
-    group = await _linked(harness, ann, scope, "Ann's team")
-    await _answer_morning(harness, ann)
+    group = (await harness.link_coach_group(ann, scope, "Ann's team"))[0]
+    await harness.answer_morning(ann, MORNING)
 
     for command in ("/status", "/today"):
         await group.send(command)
@@ -117,7 +86,7 @@ async def test_group_commands_answer_by_share_level(
 
 async def test_share_everything_shows_which_warning_sign_and_the_note(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group = await _linked(harness, ann, FULL, "Ann's team")
+    group = (await harness.link_coach_group(ann, FULL, "Ann's team"))[0]
     # The evening: the session went fine; Ann types a note at the end.
     harness.clock.set(EVENING)
     await harness.tick()
@@ -151,7 +120,7 @@ async def test_share_everything_shows_which_warning_sign_and_the_note(harness: H
 
 async def test_trend_group_hears_of_a_warning_sign_without_detail(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group = await _linked(harness, ann, TREND, "Ann's team")
+    group = (await harness.link_coach_group(ann, TREND, "Ann's team"))[0]
     harness.clock.set(MORNING)
     await harness.tick()
     await ann.expect("Good morning")
@@ -171,8 +140,8 @@ async def test_weekly_digest_carries_the_chart_its_share_level_allows(
     harness: Harness, scope: str, chart: str
 ) -> None:
     ann = await harness.onboard("Ann")
-    group = await _linked(harness, ann, scope, "Ann's team")
-    await _answer_morning(harness, ann)
+    group = (await harness.link_coach_group(ann, scope, "Ann's team"))[0]
+    await harness.answer_morning(ann, MORNING)
     harness.clock.set(SUNDAY_STATUS)
     await harness.tick()
     messages = await harness.drain(group, 1.0)
@@ -186,9 +155,9 @@ async def test_weekly_digest_carries_the_chart_its_share_level_allows(
 async def test_a_coach_of_two_athletes_sees_each_in_their_own_group(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
     bea = await harness.onboard("Bea")
-    ann_group = await _linked(harness, ann, FULL, "Ann's team")
-    bea_group = await _linked(harness, bea, ADHERENCE, "Bea's team")
-    await _answer_morning(harness, ann)
+    ann_group = (await harness.link_coach_group(ann, FULL, "Ann's team"))[0]
+    bea_group = (await harness.link_coach_group(bea, ADHERENCE, "Bea's team"))[0]
+    await harness.answer_morning(ann, MORNING)
     for group, mine, other in ((ann_group, "Ann", "Bea"), (bea_group, "Bea", "Ann")):
         await group.send("/status")
         status = await group.expect(f"{mine}, Mon 02 Mar")

@@ -33,6 +33,7 @@ async def test_menu_is_set_for_private_chats(harness: Harness) -> None:
     assert names == [
         "today",
         "checkin",
+        "symptom",
         "learn",
         "progress",
         "report",
@@ -41,6 +42,7 @@ async def test_menu_is_set_for_private_chats(harness: Harness) -> None:
         "timezone",
         "settings",
         "clearance",
+        "readiness",
         "coach",
         "clinician",
         "help",

@@ -18,21 +18,6 @@ if TYPE_CHECKING:
 pytest_plugins = ["conversation_fixtures"]
 
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
-#: Night pain no, next-morning pain 1, rest pain 0, skip walking, sleep 7 h, quality 2... as
-#: the morning questionnaire asks them (tests/bot/test_conv_coach.py uses the same).
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
-
-
-async def _answer_morning(harness: Harness, ann: ChatDriver) -> None:
-    harness.clock.set(MORNING)
-    await harness.tick()
-    await ann.expect("Good morning")
-    await ann.expect("wake you")
-    for number, label in enumerate(MORNING_BUTTONS):
-        await ann.press(label)
-        if number < len(MORNING_BUTTONS) - 1:
-            await ann.next_message()
-    await harness.drain(ann)
 
 
 async def _redrawn(ann: ChatDriver, message_id: int, caption: str) -> BotMessage:
@@ -54,7 +39,7 @@ async def _photo(harness: Harness, message: BotMessage) -> bytes:
 
 async def test_progress_sends_a_chart_with_caption_and_view_buttons(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    await _answer_morning(harness, ann)
+    await harness.answer_morning(ann, MORNING)
 
     await ann.send("/progress")
     chart = await ann.expect("Your progress")
@@ -94,7 +79,7 @@ async def test_pressing_the_view_on_screen_changes_nothing(harness: Harness) -> 
     """Found by fuzzing: a press on the selected view redrew the same chart, Telegram refused
     the edit ("message is not modified") and the bot then sent a second chart."""
     ann = await harness.onboard("Ann")
-    await _answer_morning(harness, ann)
+    await harness.answer_morning(ann, MORNING)
     await ann.send("/progress")
     chart = await ann.expect("Your progress")
     refused = (await harness.sandbox.stats())["answered_4xx"]
@@ -109,7 +94,7 @@ async def test_pressing_the_view_on_screen_changes_nothing(harness: Harness) -> 
 
 async def test_progress_views_for_check_ins_and_sleep(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    await _answer_morning(harness, ann)
+    await harness.answer_morning(ann, MORNING)
     await ann.send("/progress")
     chart = await ann.expect("Your progress")
     for label, caption in (("Check-ins", "Check-ins, 2 weeks"), ("Sleep, worry", "Sleep, worry")):
@@ -128,7 +113,7 @@ async def test_a_chart_that_cannot_be_drawn_gives_the_numbers(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ann = await harness.onboard("Ann")
-    await _answer_morning(harness, ann)
+    await harness.answer_morning(ann, MORNING)
 
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("the renderer fell over")

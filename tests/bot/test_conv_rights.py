@@ -12,6 +12,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from conversation_fixtures import STABLE_MORNING
 from erasure_checks import traces
 
 from bot.storage import (
@@ -34,36 +35,7 @@ pytest_plugins = ["conversation_fixtures"]
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 STATUS = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 TREND = "check-in adherence, the current phase and the pain trend"
-MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
 IMPACT = "Starting impact: hops, running"
-
-
-async def _answer_morning(harness: Harness, ann: ChatDriver) -> None:
-    harness.clock.set(MORNING)
-    await harness.tick()
-    await ann.expect("Good morning")
-    await ann.expect("wake you")
-    for number, label in enumerate(MORNING_BUTTONS):
-        await ann.press(label)
-        if number < len(MORNING_BUTTONS) - 1:
-            await ann.next_message()
-    await harness.drain(ann)
-
-
-async def _coach_group(harness: Harness, ann: ChatDriver) -> tuple[ChatDriver, int]:
-    await ann.send("/coach")
-    await ann.expect("What may they see?")
-    await ann.press(TREND)
-    invite = await ann.expect("one-time link")
-    match = re.search(r"startgroup=([A-Za-z0-9_-]+)", invite.text)
-    assert match is not None
-    coach_user = await harness.sandbox.create_user("Cory")
-    group_id = await harness.sandbox.create_group("Ann's team", [coach_user.id, ann.user_id])
-    group = harness.sandbox.chat(coach_user.id, chat_id=group_id)
-    await harness.sandbox.add_bot_to_group(group_id, coach_user.id, start_payload=match.group(1))
-    await group.expect("invited this group")
-    await ann.expect("Your coach group is connected")
-    return group, group_id
 
 
 async def _clinician_invite(ann: ChatDriver) -> str:
@@ -92,8 +64,8 @@ async def _linked_clinician(harness: Harness, ann: ChatDriver, name: str = "Cleo
 
 async def test_export_sends_every_record_as_csv_and_json(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    await _coach_group(harness, ann)
-    await _answer_morning(harness, ann)
+    await harness.link_coach_group(ann, TREND, "Ann's team")
+    await harness.answer_morning(ann, MORNING)
     await ann.send("/export")
     sent = await ann.expect("All your data")
     assert sent.document is not None
@@ -121,7 +93,7 @@ async def test_export_sends_every_record_as_csv_and_json(harness: Harness) -> No
         assert len(parsed) == len(rows), table
     answers = list(csv.DictReader(io.StringIO(files["checkin_answers.csv"])))
     (checkin,) = [c for c in document["tables"]["checkins"] if c["answers"]]
-    assert len(checkin["answers"]) >= len(MORNING_BUTTONS) - 1  # one was skipped
+    assert len(checkin["answers"]) >= len(STABLE_MORNING) - 1  # one was skipped
     assert {(a["question"], a["answer"]) for a in answers} == {
         (q, "" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
         for q, v in checkin["answers"].items()
@@ -149,9 +121,9 @@ async def test_export_for_a_stranger_says_nothing_is_stored(harness: Harness) ->
 
 async def test_delete_cancelled_then_confirmed_leaves_no_trace(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    group, _ = await _coach_group(harness, ann)
+    group, _ = await harness.link_coach_group(ann, TREND, "Ann's team")
     clinician = await _linked_clinician(harness, ann)
-    await _answer_morning(harness, ann)
+    await harness.answer_morning(ann, MORNING)
     async with harness.store.transaction() as session:
         athlete = await get_athlete_by_telegram_id(session, ann.user_id)
     assert athlete is not None
@@ -233,7 +205,7 @@ async def test_privacy_shows_consent_and_shares_and_withdrawal_stops_processing(
     harness: Harness,
 ) -> None:
     ann = await harness.onboard("Ann")
-    group, _ = await _coach_group(harness, ann)
+    group, _ = await harness.link_coach_group(ann, TREND, "Ann's team")
     await ann.send("/privacy")
     privacy = await ann.expect("Your data and who sees it")
     assert "You agreed on 02 Mar 2026" in privacy.text

@@ -84,7 +84,15 @@ async def test_replacing_a_typed_only_question_edits_nothing(harness: Harness) -
     await ann.expect("grade")
     await ann.press("MRI grade 2")
     await ann.expect("How many days ago")
-    for command in ("/start", "/start", "/checkin", "/settings", "/timezone", "/clearance"):
+    for command in (
+        "/start",
+        "/start",
+        "/checkin",
+        "/settings",
+        "/timezone",
+        "/clearance",
+        "/symptom",
+    ):
         await ann.send(command)
         await harness.drain(ann)
     assert (await harness.sandbox.stats())["refusals"] == {}

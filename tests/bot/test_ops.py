@@ -5,42 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.cli import installed_content_dir
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.ops import ops_server
 from bot.run_mode import PollingConflict, RunOptions, build_app, serve
 from bot.storage import Store
-from flows.library import Library, load_library
+from flows.library import Library
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
+from tests.bot.ports import free_port
 
 TOKEN = "7212345678:" + "AAFq3xTt0kLmnOpQrStUvWxYz" + "0123456789ab"  # made up
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library(installed_content_dir())
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[SandboxServer]:
     async with SandboxServer(token=TOKEN) as running_server:
         yield running_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def settings_for(server: SandboxServer, url: str, tick_seconds: int = 1) -> Settings:

@@ -11,42 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.cli import installed_content_dir
 from bot.config import Settings
 from bot.receiving import ALLOWED_UPDATES
 from bot.run_mode import RunOptions, serve
-from flows.library import Library, load_library
+from flows.library import Library
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
+from tests.bot.ports import free_port
 
 TOKEN = "sandbox:TEST-TOKEN-not-secret"
 #: Text inside the unreadable update: it must never reach a log line (health data).
 PRIVATE = "my-private-words-under-the-poll"
 
 
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library(installed_content_dir())
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[SandboxServer]:
     async with SandboxServer(token=TOKEN) as running_server:
         yield running_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def future_shaped_message(user: dict[str, Any]) -> dict[str, Any]:

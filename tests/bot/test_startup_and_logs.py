@@ -8,40 +8,27 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.cli import installed_content_dir
 from bot.config import Settings
 from bot.run_mode import RunOptions, serve
 from bot.sending.redaction import RedactTokenFilter
-from flows.library import Library, load_library
+from flows.library import Library
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
+from tests.bot.ports import free_port
 
 TOKEN = "sandbox:TEST-TOKEN-not-secret"
 ANSWER = "pain-after-my-long-run-eleven"
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library(installed_content_dir())
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[SandboxServer]:
     async with SandboxServer(token=TOKEN) as running_server:
         yield running_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def settings_for(server: SandboxServer, db: Path, **webhook: object) -> Settings:

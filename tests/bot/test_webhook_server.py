@@ -5,34 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from bot.cli import installed_content_dir
 from bot.config import Settings
 from bot.run_mode import RunOptions, serve
-from flows.library import Library, load_library
+from flows.library import Library
 from sandbox.driver import SandboxDriver
 from sandbox.server import SandboxServer
+from tests.bot.ports import free_port
 
 TOKEN = "7212345678:" + "AAFq3xTt0kLmnOpQrStUvWxYz" + "0123456789ab"  # made up
 SECRET = "shared-secret_for-the-test"
-
-
-@pytest.fixture(scope="module")
-def library() -> Library:
-    return load_library(installed_content_dir())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.asynccontextmanager

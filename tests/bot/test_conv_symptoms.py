@@ -1,0 +1,232 @@
+"""A symptom reported any time, through the real stack: typed outside a check-in (a red
+flag escalating in the same reply and the coach group told; a mild one), /symptom, the
+"Report a problem" button after /checkin is done, a check-in note that asks a question,
+garbage and a stale press on the report."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_events
+from bot.storage.models import Event
+
+if TYPE_CHECKING:
+    from conversation_fixtures import Harness
+
+    from sandbox.driver import ChatDriver
+
+pytest_plugins = ["conversation_fixtures"]
+
+# London, 2 March 2026 (GMT): the morning check-in is at 07:30 UTC, the evening at 20:00.
+MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+MORNING_BUTTONS = ["No", "1", "0", "Skip", "7", "2"]
+TREND = "check-in adherence, the current phase and the pain trend"
+
+
+async def _state(harness: Harness, user_id: int) -> tuple[str | None, list[Event], bool]:
+    """The athlete's phase, events, and whether a dialogue is open."""
+    async with harness.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, user_id)
+        assert athlete is not None
+        assert athlete.id is not None
+        events = list(await list_events(session, athlete.id))
+        dialogue = await get_dialogue(session, athlete.id)
+    return athlete.phase, events, dialogue is not None
+
+
+async def _coach_group(harness: Harness, ann: ChatDriver) -> ChatDriver:
+    await ann.send("/coach")
+    await ann.expect("What may they see?")
+    await ann.press(TREND)
+    invite = await ann.expect("one-time link")
+    match = re.search(r"startgroup=([A-Za-z0-9_-]+)", invite.text)
+    assert match is not None
+    coach = await harness.sandbox.create_user("Cory")
+    group_id = await harness.sandbox.create_group("Team", [coach.id, ann.user_id])
+    group = harness.sandbox.chat(coach.id, chat_id=group_id)
+    await harness.sandbox.add_bot_to_group(group_id, coach.id, start_payload=match.group(1))
+    await group.expect("invited this group")
+    await ann.expect("Your coach group is connected")
+    return group
+
+
+async def test_symptom_typed_outside_a_check_in_with_a_red_flag(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    group = await _coach_group(harness, ann)
+    harness.clock.set(NOON)
+
+    await ann.send("my shin really hurts now and I'm limping")
+    await ann.expect("sounds like something is bothering you")
+    where = await ann.expect("Where is it?")
+    assert "Where my injury is" in where.labels
+    await ann.press("Where my injury is")
+    await ann.expect("is any of these true")
+    await ann.press("I'm limping")
+    # The same reply: the hold, the escalation, what to do next; no further question.
+    escalation = await ann.expect("Please contact your clinician")
+    assert "limp" in escalation.text.lower()
+    await ann.expect_no_message(0.5)
+    alert = await group.expect("warning sign")
+    assert "Ann" in alert.text
+    assert "limp" not in alert.text.lower()  # trend level: no details
+
+    phase, events, open_dialogue = await _state(harness, ann.user_id)
+    assert phase == "hold"
+    assert not open_dialogue
+    (report,) = [e for e in events if e.kind == "symptom_report"]
+    assert report.payload["report"] == {"limp": True}
+    assert report.payload["conclusion"] == "red_flag"
+    assert report.payload["source"] == "text"
+    assert report.payload["said"] == "my shin really hurts now and I'm limping"
+    assert report.payload["red_flags"] == ["limp"]
+    assert "red_flag" in [e.kind for e in events]
+
+
+async def test_a_mild_symptom_typed_gets_a_useful_reply_and_no_hold(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(NOON)
+    await ann.send("shin is a bit sore after the walk")
+    await ann.expect("sounds like something")
+    await ann.expect("Where is it?")
+    await ann.send("same spot")
+    await ann.expect("is any of these true")
+    await ann.send("none")
+    await ann.expect("Sitting still")
+    await ann.send("1")
+    await ann.expect("when you walk")
+    await ann.send("0")
+    reply = await ann.expect("What I make of it")
+    assert "A little pain at rest" in reply.text  # the engine's caution tier, in its words
+    assert "Contact your clinician if" in reply.text
+    assert "urgent care" in reply.text
+    await ann.expect_no_message(0.3)
+    phase, events, _ = await _state(harness, ann.user_id)
+    assert phase == "protect"
+    (report,) = [e for e in events if e.kind == "symptom_report"]
+    assert report.payload["report"] == {"pain_rest": 1, "pain_walking": 0}
+    assert report.payload["conclusion"] == "eased"
+    assert "caution" in [e.kind for e in events]
+    assert "red_flag" not in [e.kind for e in events]
+
+    # Text that is not about a symptom still gets the pointer, which names /symptom.
+    await ann.send("hello there")
+    pointer = await ann.expect("I only read answers")
+    assert "/symptom" in pointer.text
+
+
+async def test_symptom_command_with_nothing_alarming(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(NOON)
+    await ann.send("/symptom")
+    await ann.expect("four quick questions")
+    await ann.expect("Where is it?")
+    await ann.press("Muscle, joint or skin")
+    await ann.next_message()
+    await ann.press("None of these")
+    await ann.next_message()
+    await ann.press("0")
+    await ann.next_message()
+    await ann.press("0")
+    reply = await ann.expect("Nothing you told me is a warning sign")
+    assert "today's plan stays as it is" in reply.text
+    assert "Contact your clinician if" in reply.text
+    phase, events, _ = await _state(harness, ann.user_id)
+    assert phase == "protect"
+    (report,) = [e for e in events if e.kind == "symptom_report"]
+    assert report.payload == {
+        "local_date": "2026-03-02",
+        "source": "command",
+        "report": {"pain_rest": 0, "pain_walking": 0},
+        "conclusion": "no_change",
+    }
+
+
+async def test_checkin_after_done_offers_the_report(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    for number, label in enumerate(MORNING_BUTTONS):
+        await ann.press(label)
+        if number < len(MORNING_BUTTONS) - 1:
+            await ann.next_message()
+    await harness.drain(ann)
+    harness.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    await ann.send("/checkin")
+    done = await ann.expect("already answered this check-in today")
+    assert done.labels == ["Report a problem"]
+    await ann.press("Report a problem")
+    await ann.expect("four quick questions")
+    await ann.expect("Where is it?")
+    await ann.press("A new spot on a bone")  # a red flag on its own: ends at once
+    escalation = await ann.expect("Please contact your clinician")
+    assert "new place" in escalation.text or "new" in escalation.text
+    phase, events, _ = await _state(harness, ann.user_id)
+    assert phase == "hold"
+    (report,) = [e for e in events if e.kind == "symptom_report"]
+    assert report.payload["source"] == "button"
+    assert report.payload["report"] == {"new_site_pain": True}
+
+
+async def test_a_note_that_asks_a_question_gets_a_reply(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    for number, label in enumerate(MORNING_BUTTONS):
+        await ann.press(label)
+        if number < len(MORNING_BUTTONS) - 1:
+            await ann.next_message()
+    await harness.drain(ann)
+    harness.clock.set(EVENING)
+    await harness.tick()
+    await ann.expect("How did today go?")
+    await ann.expect("session")
+    while True:
+        question = await ann.transcript()
+        last = question[-1]
+        if "Anything else you want to note" in last.text:
+            break
+        labels = getattr(last, "labels", [])
+        await ann.press("Done" if "Done" in labels else "1" if "1" in labels else "No")
+        await ann.next_message()
+    await ann.send("my shin throbbed a bit in bed last night, is that ok?")
+    await ann.expect("Evening summary")
+    await ann.expect("Tomorrow")
+    reply = await ann.expect("About your note")
+    assert "cannot answer questions myself" in reply.text
+    assert "nothing is a warning sign" in reply.text
+    assert "Contact your clinician if" in reply.text
+    await ann.expect_no_message(0.3)
+
+    # A plain note gets no extra reply (tested on the same evening: nothing more came).
+
+
+async def test_garbage_and_a_stale_press_on_the_report(harness: Harness) -> None:
+    ann = await harness.onboard("Ann")
+    harness.clock.set(NOON)
+    await ann.send("/symptom")
+    await ann.expect("four quick questions")
+    first = await ann.expect("Where is it?")
+    await ann.send("purple monkey dishwasher")
+    refusal = await ann.expect("I could not read that")
+    assert len(refusal.text) < 300
+    await ann.press("Where my injury is")
+    await ann.expect("is any of these true")
+    # A second /symptom starts afresh: the old keyboard is dead.
+    await ann.send("/symptom")
+    await ann.expect("four quick questions")
+    await ann.expect("Where is it?")
+    stale = first.buttons[0][0].callback_data
+    assert stale is not None
+    await ann.press_data(first.message_id, stale, forged=True)
+    await ann.expect("closed")
+    _, events, open_dialogue = await _state(harness, ann.user_id)
+    assert open_dialogue
+    assert not [e for e in events if e.kind == "symptom_report"]
