@@ -25,7 +25,10 @@ CONTEXT_KEY = "_ctx"
 TICKED_KEY = "_ticked"
 #: Message ids of the questions answered so far (a finished check-in collapses them).
 SHOWN_KEY = "_shown"
-_NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY)
+#: The message id of the last typed answer filed: Telegram delivers an update again after a
+#: crash before it was acknowledged, and the same text must not answer the next question.
+TYPED_KEY = "_typed"
+_NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY, TYPED_KEY)
 
 #: Dialogue kinds that walk one of the questionnaires of content/<lang>/questionnaires.yaml.
 QUESTIONNAIRE_OF: dict[DialogueKind, str] = {
@@ -98,6 +101,11 @@ def shown_of(dialogue: Dialogue) -> list[int]:
     return [int(m) for m in (dialogue.answers or {}).get(SHOWN_KEY) or ()]
 
 
+def typed_of(dialogue: Dialogue) -> int:
+    """The message id of the last typed answer filed in this dialogue (0: none)."""
+    return int((dialogue.answers or {}).get(TYPED_KEY) or 0)
+
+
 def ticked_of(dialogue: Dialogue) -> tuple[str, ...]:
     """The options ticked so far at the multi-select question on screen (not submitted)."""
     return tuple((dialogue.answers or {}).get(TICKED_KEY) or ())
@@ -144,11 +152,12 @@ def answer(
     at: Position,
     value: Value,
     protocol: ProtocolFile | None = None,
+    typed: int | None = None,
 ) -> walk.Step:
     """Record ``value`` for the question at ``at`` (the caller checked that it is current):
     the one call into the engine per answer. The row moves on (or is left complete); the
     step says what to ask next and which red flags the answers so far raise (with
-    ``protocol``)."""
+    ``protocol``). ``typed``: the message id of the text that gave the answer."""
     questionnaire = questionnaire_of(questionnaires, dialogue)
     stored: Any = None if isinstance(value, Skipped) else value
     state = replace(state_of(dialogue), index=at.index)
@@ -156,7 +165,7 @@ def answer(
     shown = shown_of(dialogue)
     if dialogue.keyboard_message_id is not None:
         shown.append(dialogue.keyboard_message_id)
-    _store(dialogue, questionnaire, result, shown)
+    _store(dialogue, questionnaire, result, shown, typed or typed_of(dialogue))
     return result
 
 
@@ -188,10 +197,13 @@ def _store(
     questionnaire: Questionnaire,
     result: walk.Step,
     shown: Sequence[int] = (),
+    typed: int = 0,
 ) -> Position | None:
     """Write the walk's state onto the row: answers, context, the answered questions'
-    messages, position (ticks cleared)."""
+    messages, the last typed answer's message, position (ticks cleared)."""
     extra: dict[str, Any] = {SHOWN_KEY: list(shown)} if shown else {}
+    if typed:
+        extra[TYPED_KEY] = typed
     dialogue.answers = {
         **result.state.answers,
         CONTEXT_KEY: dict(result.state.context),

@@ -123,6 +123,10 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             # Outside a dialogue, text that reads like a symptom starts a symptom report.
             report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
             reply = None if report else texts.render("pointer.free_text")
+        elif message.message_id <= driver.typed_of(dialogue):
+            # This very text already answered a question: Telegram delivered it again (a
+            # crash before the update was acknowledged). Never the next question's answer.
+            reply = texts.render("answer.already")
         elif dialogue.keyboard_message_id is None and not _replies_to_copy(message, dialogue, at):
             # The question was never delivered (a crash between saving and sending), or its
             # send timed out and it may have arrived late (bot/handlers/asking.py): ask it
@@ -152,7 +156,9 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             except Refusal as refusal:
                 reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
             else:
-                applied = await _record(services, session, athlete, dialogue, row, at, value)
+                applied = await _record(
+                    services, session, athlete, dialogue, row, at, value, message.message_id
+                )
                 if applied.answered_message is None and message.reply_to_message is not None:
                     applied.answered_message = message.reply_to_message.message_id  # late copy
     if report:
@@ -337,10 +343,12 @@ async def _record(
     row: Checkin | None,
     at: Position,
     value: Value,
+    typed: int | None = None,
 ) -> _Applied:
     """Record ``value`` at ``at`` (the dialogue's current question) in the caller's
     transaction: move on, or complete the questionnaire. ``row`` is the dialogue's check-in,
-    read in the same transaction. No Telegram call here: the caller replies after commit."""
+    read in the same transaction; ``typed``: the message id of a typed answer. No Telegram
+    call here: the caller replies after commit."""
     assert athlete.id is not None
     applied = _Applied(
         athlete_id=athlete.id,
@@ -355,7 +363,7 @@ async def _record(
     # The one call into the engine for this answer: the next question, and the red
     # flags the answers so far raise (check-ins only).
     protocol = services.library.protocol if dialogue.kind in driver.CHECKIN_KINDS else None
-    result = driver.answer(services.questionnaires, dialogue, at, value, protocol)
+    result = driver.answer(services.questionnaires, dialogue, at, value, protocol, typed)
     if dialogue.checkin_id is not None and (row is None or not row.status.is_open):
         # Too late: the next check-in came (or the grace window passed). The answer is
         # not filed, but a red flag in it is acted on now: safety never waits.

@@ -9,7 +9,10 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from telegram import Update
+
 from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins
+from sandbox.driver import UserMessage
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
@@ -215,3 +218,35 @@ async def test_weekly_confidence_has_buttons_in_tens(harness: Harness) -> None:
     weekly = next(r for r in checkins if r.slot == "weekly")
     assert weekly.answers is not None
     assert weekly.answers["readiness"] == 45
+
+
+async def test_a_typed_answer_delivered_twice_answers_one_question(harness: Harness) -> None:
+    """Telegram delivers an update again when the bot crashed before acknowledging it: the
+    same "none" must not become the answer to the question after the safety screen."""
+    ann = await evening_opened(harness)
+    await answer_by_buttons(ann, ["Done", "0", "0", "0"])
+    await ann.expect("Any of these today?")
+    await ann.send("none")
+    await ann.expect("Anything else")
+    original = [m for m in await ann.transcript() if isinstance(m, UserMessage)][-1]
+    assert original.text == "none"
+    app = harness.app
+    assert app is not None
+    again = {
+        "update_id": 9200,
+        "message": {
+            "message_id": original.message_id,
+            "date": 0,
+            "chat": {"id": ann.user_id, "type": "private", "first_name": "Ann"},
+            "from": {"id": ann.user_id, "is_bot": False, "first_name": "Ann"},
+            "text": "none",
+        },
+    }
+    await app.process_update(Update.de_json(again, app.bot))
+    await ann.expect("Already recorded.")
+    _, dialogue = await rows_of(harness, ann)
+    assert dialogue is not None
+    assert dialogue.question_id == "note"  # still waiting for the note
+    assert "note" not in dialogue.answers
+    await ann.press("Skip")
+    await ann.expect("Evening summary")

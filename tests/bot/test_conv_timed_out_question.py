@@ -4,7 +4,7 @@ Telegram's answer to a send can time out although the message is delivered: the 
 the request (``hang_next``) past the bot's read time-out, then delivers it. Before, the bot
 sent the question again; the held original arrived later, below the next question, and the
 number an athlete typed at that late copy was filed under the question on screen ("6.5"
-hours slept stored as sleep quality 7). Now a timed-out question is not sent again blindly:
+hours slept stored as the next 0-10 answer, 7). Now a timed-out question is not sent again blindly:
 it counts as undelivered, and the athlete's next text, press or the reminder asks it.
 """
 
@@ -29,7 +29,8 @@ MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 #: Longer than the bot's read time-out (python-telegram-bot's 5 s).
 HANG = 7.0
 HOURS = "hours did you sleep"
-QUALITY = "How well did you sleep"
+#: The question after hours slept (asked after a poor night): the worry scale.
+NEXT = "How worried"
 
 
 async def answers_of(harness: Harness, ann: ChatDriver) -> dict[str, object]:
@@ -53,8 +54,10 @@ async def reach_the_hours_question_with_its_send_held(harness: Harness) -> ChatD
     await ann.expect("on getting up")
     await ann.press("2")
     await ann.expect("Sitting or lying still")
-    await harness.sandbox.set_faults(hang_next={"sendMessage": 1}, hang_seconds=HANG)
     await ann.press("1")
+    await ann.expect("How well did you sleep")
+    await harness.sandbox.set_faults(hang_next={"sendMessage": 1}, hang_seconds=HANG)
+    await ann.press("4")  # a poor night: the hours are asked
     return ann
 
 
@@ -72,10 +75,10 @@ async def test_a_number_typed_at_a_late_copy_is_never_filed_under_the_next_quest
     newest = (await drain(ann, within=HANG))[-1]
     assert HOURS in newest.text, "the bot asks hours slept again: it cannot know she saw it"
     await ann.send("6.5")
-    await ann.expect(QUALITY)
+    await ann.expect(NEXT)
     answers = await answers_of(harness, ann)
     assert answers.get("sleep_hours") == 6.5
-    assert "sleep_quality" not in answers, "nothing typed for hours slept is sleep quality"
+    assert "fear" not in answers, "nothing typed for hours slept is the next answer"
 
 
 async def test_a_timed_out_question_is_not_sent_again_unasked(harness: Harness) -> None:
@@ -86,7 +89,7 @@ async def test_a_timed_out_question_is_not_sent_again_unasked(harness: Harness) 
     # A press on the late copy answers it (its buttons name the question), and the copy
     # then echoes the answer like any answered question.
     await ann.press("Skip")
-    await ann.expect(QUALITY)
+    await ann.expect(NEXT)
     assert "sleep_hours" in await answers_of(harness, ann)
     echoed = await ann.message(late.message_id)
     assert isinstance(echoed, BotMessage)
@@ -97,7 +100,7 @@ async def test_a_reply_to_the_late_copy_answers_it(harness: Harness) -> None:
     ann = await reach_the_hours_question_with_its_send_held(harness)
     late = await ann.expect(HOURS, timeout=HANG + 3)
     await ann.send("6.5", reply_to_message_id=late.message_id)
-    await ann.expect(QUALITY)
+    await ann.expect(NEXT)
     assert (await answers_of(harness, ann)).get("sleep_hours") == 6.5
     echoed = await ann.message(late.message_id)
     assert isinstance(echoed, BotMessage)
