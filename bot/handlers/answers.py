@@ -28,8 +28,8 @@ from telegram import CallbackQuery, Message, Update
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
-from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings, symptoms
+from bot.dialogue.typed import Refusal, parse_typed, typed_unit
+from bot.handlers import checkin, clearance, clinician, coach, learn, onboarding, settings, symptoms
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
 from bot.metrics import ANSWERS
@@ -93,15 +93,18 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     reask: tuple[int, str, Position] | None = None
     applied: _Applied | None = None
     report = False
+    topic: str | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, user.id)
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
         if athlete is None or athlete.id is None:
             reply = texts.render("pointer.not_registered")
         elif dialogue is None or at is None:
-            # Outside a dialogue, text that reads like a symptom starts a symptom report.
+            # Outside a dialogue, text that reads like a symptom starts a symptom report, and
+            # a /learn topic's name opens it.
             report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
-            reply = None if report else texts.render("pointer.free_text")
+            topic = None if report else learn.typed_topic(services, text)
+            reply = None if report or topic else texts.render("pointer.free_text")
         elif dialogue.keyboard_message_id is None:
             # The question was never delivered (a crash between saving and sending): ask it
             # now rather than taking this text as its answer.
@@ -127,11 +130,17 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                     answers=driver.answers_of(dialogue),
                 )
             except Refusal as refusal:
-                reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
+                key = "answer.ask_back" if refusal.asks else "answer.invalid"
+                reply = texts.render(key, reason=Safe(refusal.reason))
             else:
+                driver.remember_unit(
+                    dialogue, at.question, typed_unit(services.library, at.question, text)
+                )
                 applied = await _record(services, session, athlete, dialogue, row, at, value)
     if report:
         await symptoms.begin(context, user.id, chat_id, source="text", said=text)
+    elif topic is not None:
+        await learn.send_topic(context, user.id, chat_id, topic)
     elif reply is not None:
         await send(context, chat_id, reply)
     elif reask is not None:
