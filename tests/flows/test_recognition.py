@@ -91,7 +91,8 @@ def test_return_to_sport_targets_in_kilometres(library: Library) -> None:
 
 
 def test_return_to_sport_targets_in_miles(library: Library) -> None:
-    """An athlete who gave "25 miles" (stored as 40.2 km) reads miles: 12 of 25 (whole units from 10, like km)."""
+    """An athlete who gave "25 miles" (stored as 40.2 km) reads miles: 12 of 25 (whole
+    units from 10, as for km)."""
     rts = RehabState(phase=Phase.RETURN_TO_SPORT, stage=1, phase_entered=DAY0, stage_entered=DAY0)
     profile = make_profile(weekly_volume_km=40.2, distance_unit="mi")
     plan = plan_for_day(library, profile, rts, DAY0, [])
