@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver
@@ -36,6 +36,7 @@ from bot.metrics import ANSWERS
 from bot.rendering import callbacks
 from bot.rendering.keyboards import Value, token_value
 from bot.rendering.questions import render_answered
+from bot.rendering.symptoms import report_keyboard
 from bot.rendering.texts import Safe
 from bot.storage import (
     Athlete,
@@ -94,6 +95,7 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     applied: _Applied | None = None
     report = False
     topic: str | None = None
+    keyboard: InlineKeyboardMarkup | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, user.id)
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
@@ -132,6 +134,12 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             except Refusal as refusal:
                 key = "answer.ask_back" if refusal.asks else "answer.invalid"
                 reply = texts.render(key, reason=Safe(refusal.reason))
+                if dialogue.kind is not DialogueKind.SYMPTOM and symptoms.reads_like_symptom(
+                    services, text
+                ):
+                    # A symptom typed while a question is open: offer the report at once.
+                    reply = f"{reply}\n\n{texts.render('symptom.offer')}"
+                    keyboard = report_keyboard(texts)
             else:
                 driver.remember_unit(
                     dialogue, at.question, typed_unit(services.library, at.question, text)
@@ -142,7 +150,7 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     elif topic is not None:
         await learn.send_topic(context, user.id, chat_id, topic)
     elif reply is not None:
-        await send(context, chat_id, reply)
+        await send(context, chat_id, reply, keyboard)
     elif reask is not None:
         athlete_id, nonce, at = reask
         await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)
