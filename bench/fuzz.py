@@ -7,8 +7,10 @@ Drives the same world and oracle as tests/bot/test_fuzz_updates.py
 ManualClock; users in three states (never wrote, mid-onboarding, onboarded with a check-in
 open), a group with the bot. Updates are drawn from the hypothesis strategies with a seeded
 random source; every ``--batch`` updates the world is rebuilt (fresh users), so states do not
-drift into one corner. Prints one line per (kind, outcome) and the totals: unhandled errors,
-refused requests, outcomes the documentation does not allow. Loopback only.
+drift into one corner. Prints one line per (kind, outcome) and the totals: errors logged
+(by category: logger, message, exception), refused requests (by method and the sandbox's
+description), outcomes the documentation does not allow. ``--traces`` prints the first
+traceback of each error category to stderr. Loopback only.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -52,7 +56,22 @@ def draw(strategy: st.SearchStrategy[Action], seed_value: int, n: int) -> list[A
     return out[:n]
 
 
-async def main(updates: int, seed_value: int, batch: int, worlds: int) -> int:
+def categorize(record: logging.LogRecord) -> str:
+    """A log record's category: logger, message with numbers masked, exception type."""
+    message = re.sub(r"-?\d+", "N", record.getMessage())[:110]
+    cause = record.exc_info[1] if record.exc_info else None
+    if cause is None:
+        return f"{record.name}: {message}"
+    return f"{record.name}: {message} [{type(cause).__name__}: {str(cause)[:100]}]"
+
+
+def error_categories(records: list[logging.LogRecord]) -> Counter[str]:
+    return Counter(categorize(record) for record in records)
+
+
+async def main(
+    updates: int, seed_value: int, batch: int, worlds: int, args_traces: bool = False
+) -> int:
     strategy = actions()
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
@@ -63,7 +82,7 @@ async def main(updates: int, seed_value: int, batch: int, worlds: int) -> int:
     failures: list[str] = []
     done = 0
     started = time.monotonic()
-    refused = 0
+    refused: Counter[str] = Counter()
     while done < updates:
         size = min(batch, updates - done)
         sequence = draw(strategy, seed_value * 1_000_003 + done, size)
@@ -71,18 +90,19 @@ async def main(updates: int, seed_value: int, batch: int, worlds: int) -> int:
         slices = [sequence[i::worlds] for i in range(worlds)]
         with tempfile.TemporaryDirectory() as tmp:
             async for harness in _harness(Path(tmp)):
-                group = [FuzzWorld(harness.sandbox, check_refusals=False) for _ in slices]
+                # Alone on its sandbox, a world can tie each refused request to its update.
+                group = [FuzzWorld(harness.sandbox, check_refusals=worlds == 1) for _ in slices]
                 for world in group:
                     await world.setup(harness.onboard)
-                before = (await harness.sandbox.request("GET", "stats"))["answered_4xx"]
+                before = Counter((await harness.sandbox.request("GET", "stats"))["refusals"])
 
                 async def play(world: FuzzWorld, actions_: list[Action]) -> None:
                     for action in actions_:
                         await world.apply(action)
 
                 await asyncio.gather(*(play(w, a) for w, a in zip(group, slices, strict=True)))
-                after = (await harness.sandbox.request("GET", "stats"))["answered_4xx"]
-                refused += after - before
+                after = Counter((await harness.sandbox.request("GET", "stats"))["refusals"])
+                refused.update(after - before)
                 for world in group:
                     counts.update(world.counts)
                     failures += [f"{f.action} -> {f.outcome}" for f in world.failures]
@@ -94,17 +114,25 @@ async def main(updates: int, seed_value: int, batch: int, worlds: int) -> int:
     for (kind, outcome), n in sorted(counts.items()):
         print(f"{kind:18} {outcome:22} {n:6}")
     silences = sum(n for (_, o), n in counts.items() if o == "silence")
-    print(f"unhandled errors logged: {len(errors.records)}")
-    for record in errors.records[:10]:
-        cause = record.exc_info[1] if record.exc_info else None
-        kind = f" [{type(cause).__name__}: {str(cause)[:120]}]" if cause is not None else ""
-        print(f"  {record.name}: {record.getMessage()[:200]}{kind}")
-    print(f"refused requests (sandbox 4xx answers to the bot): {refused}")
+    print(f"errors logged: {len(errors.records)}")
+    for category, n in error_categories(errors.records).most_common():
+        print(f"  {n:5}  {category}")
+    print(f"refused requests (sandbox 4xx answers to the bot): {sum(refused.values())}")
+    for category, n in refused.most_common():
+        print(f"  {n:5}  {category}")
     print(f"silences: {silences} (all of kinds whose silence is documented: {not failures})")
     print(f"outcomes not allowed by docs/bot.md: {len(failures)}")
     for failure in failures[:20]:
         print(f"  {failure}")
     print(f"wall time: {time.monotonic() - started:.0f} s")
+    if args_traces:
+        seen: set[str] = set()
+        for record in errors.records:
+            category = categorize(record)
+            if category not in seen and record.exc_info:
+                seen.add(category)
+                print(f"--- first of: {category}", file=sys.stderr)
+                print("".join(traceback.format_exception(*record.exc_info)), file=sys.stderr)
     return 1 if errors.records or failures or refused else 0
 
 
@@ -113,6 +141,14 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=400)
-    parser.add_argument("--worlds", type=int, default=4, help="user sets fuzzed at once")
+    parser.add_argument(
+        "--worlds",
+        type=int,
+        default=4,
+        help="user sets fuzzed at once (1: each refused request is tied to its update)",
+    )
+    parser.add_argument(
+        "--traces", action="store_true", help="the first traceback of each error, to stderr"
+    )
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.updates, args.seed, args.batch, args.worlds)))
+    sys.exit(asyncio.run(main(args.updates, args.seed, args.batch, args.worlds, args.traces)))

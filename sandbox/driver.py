@@ -223,7 +223,8 @@ class SandboxDriver:
         return result
 
     async def set_faults(self, **settings: Any) -> dict[str, Any]:
-        """Fault injection: error_rate, hang_rate, hang_seconds, force_429, methods, seed."""
+        """Fault injection: error_rate, hang_rate, hang_seconds, force_429, methods, seed,
+        fail_next, hang_next, flood_rate (sandbox/README.md)."""
         result: dict[str, Any] = await self.request("PUT", "faults", json=settings)
         return result
 

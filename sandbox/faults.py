@@ -9,7 +9,9 @@
   for ``force_429``), at random, for soak runs;
 * ``methods``: if non-empty, random faults touch only these methods;
 * ``fail_next``: ``{method: N}``, the next N requests of that method answered 502, whatever
-  the random settings (deterministic failures for start-up tests).
+  the random settings (deterministic failures for start-up tests);
+* ``hang_next``: ``{method: N}``, the next N requests of that method held ``hang_seconds``
+  before being served normally, whatever the random settings (a deterministic time-out).
 
 Blocked users and migrated groups are state of the chats, not of this module (see store).
 Randomness comes from a seeded generator so a run can be replayed.
@@ -37,6 +39,7 @@ class Faults:
     methods: frozenset[str] = frozenset()
     seed: int | None = None
     fail_next: dict[str, int] = field(default_factory=dict)
+    hang_next: dict[str, int] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=random.Random)
 
     def update(self, body: dict[str, Any]) -> None:
@@ -50,6 +53,7 @@ class Faults:
             "seed",
             "fail_next",
             "flood_rate",
+            "hang_next",
         }
         unknown = set(body) - known
         if unknown:
@@ -78,13 +82,14 @@ class Faults:
             if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
                 raise ValueError("methods is a list of method names")
             self.methods = frozenset(methods)
-        if "fail_next" in body:
-            spec = body["fail_next"] or {}
-            if not isinstance(spec, dict) or not all(
-                isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in spec.items()
-            ):
-                raise ValueError("fail_next is {method: count}")
-            self.fail_next = {k: v for k, v in spec.items() if v}
+        for key in ("fail_next", "hang_next"):
+            if key in body:
+                spec = body[key] or {}
+                if not isinstance(spec, dict) or not all(
+                    isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in spec.items()
+                ):
+                    raise ValueError(f"{key} is {{method: count}}")
+                setattr(self, key, {k: v for k, v in spec.items() if v})
         if "seed" in body:
             self.seed = None if body["seed"] is None else int(body["seed"])
             self._rng = random.Random(self.seed)
@@ -102,6 +107,7 @@ class Faults:
             "methods": sorted(self.methods),
             "seed": self.seed,
             "fail_next": dict(self.fail_next),
+            "hang_next": dict(self.hang_next),
             "flood_rate": self.flood_rate,
         }
 
@@ -125,6 +131,13 @@ class Faults:
 
     def hang(self, method: str) -> float:
         """Seconds to hold this request before serving it (0 for none)."""
+        left = self.hang_next.get(method, 0)
+        if left:
+            if left == 1:
+                del self.hang_next[method]
+            else:
+                self.hang_next[method] = left - 1
+            return self.hang_seconds
         if self.hang_rate and self._applies(method) and self._rng.random() < self.hang_rate:
             return self.hang_seconds
         return 0.0

@@ -130,6 +130,7 @@ class BotHandler(_JsonHandler):
                 stats.answered_5xx += 1
             else:
                 stats.answered_4xx += 1
+                stats.refusals[f"{method_name}: {exc.description}"[:160]] += 1
             self.write_json(exc.code, exc.body())
             return
         except Exception:
@@ -321,6 +322,7 @@ class SandboxServer:
                 "force_429": 0,
                 "methods": [],
                 "fail_next": {},
+                "hang_next": {},
                 "flood_rate": 0,
             }
         )

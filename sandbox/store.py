@@ -203,6 +203,8 @@ class Stats:
 
     requests: Counter[str] = field(default_factory=Counter)
     answered_4xx: int = 0
+    #: each 4xx answer by ``"<method>: <description>"`` (what a bench needs to explain one)
+    refusals: Counter[str] = field(default_factory=Counter)
     answered_5xx: int = 0
     answered_429: int = 0
     messages_delivered: int = 0
@@ -214,6 +216,7 @@ class Stats:
             "requests": dict(sorted(self.requests.items())),
             "requests_total": sum(self.requests.values()),
             "answered_4xx": self.answered_4xx,
+            "refusals": dict(self.refusals.most_common()),
             "answered_5xx": self.answered_5xx,
             "answered_429": self.answered_429,
             "messages_delivered": self.messages_delivered,

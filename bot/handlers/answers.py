@@ -107,9 +107,11 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
             topic = None if report else learn.typed_topic(services, text)
             reply = None if report or topic else texts.render("pointer.free_text")
-        elif dialogue.keyboard_message_id is None:
-            # The question was never delivered (a crash between saving and sending): ask it
-            # now rather than taking this text as its answer.
+        elif dialogue.keyboard_message_id is None and not _replies_to_copy(message, dialogue, at):
+            # The question was never delivered (a crash between saving and sending), or its
+            # send timed out and it may have arrived late (bot/handlers/asking.py): ask it
+            # now rather than taking this text as its answer. A reply to that late copy
+            # names the question, and answers it.
             reask = (athlete.id, dialogue.nonce, at)
         elif _replies_to_another_question(
             message, dialogue.nonce, at.index, dialogue.keyboard_message_id
@@ -145,6 +147,8 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                     dialogue, at.question, typed_unit(services.library, at.question, text)
                 )
                 applied = await _record(services, session, athlete, dialogue, row, at, value)
+                if applied.answered_message is None and message.reply_to_message is not None:
+                    applied.answered_message = message.reply_to_message.message_id  # late copy
     if report:
         await symptoms.begin(context, user.id, chat_id, source="text", said=text)
     elif topic is not None:
@@ -196,6 +200,11 @@ async def on_press(update: Update, context: RemodelContext) -> None:
             assert athlete is not None
             assert dialogue is not None
             applied = await _record(services, session, athlete, dialogue, row, *checked)
+            copy = message if isinstance(message, Message) else None
+            if copy and _names_question(copy) == (applied.nonce, applied.at.index):
+                # The late copy of a question whose send timed out (its id was never
+                # stored) echoes the answer, unless a copy with a stored id does.
+                applied.answered_message = applied.answered_message or copy.message_id
     if applied is not None:
         await _reply(context, applied, query)
     elif refused is _Refused.FOREIGN:
@@ -232,7 +241,18 @@ def _replies_to_another_question(
         return False
     if replied.message_id != keyboard_message_id and replied.edit_date is not None:
         return True  # our only edits of a dialogue's messages echo an answer
-    markup = replied.reply_markup
+    named = _names_question(replied)
+    return named is not None and named != (nonce, index)
+
+
+def _replies_to_copy(message: Message, dialogue: Dialogue, at: Position) -> bool:
+    """Whether ``message`` replies to a copy of the question on screen (``at``)."""
+    return _names_question(message.reply_to_message) == (dialogue.nonce, at.index)
+
+
+def _names_question(replied: Message | None) -> tuple[str, int] | None:
+    """The (nonce, question index) the answer buttons of a bot message name, if any."""
+    markup = replied.reply_markup if replied is not None else None
     for row in markup.inline_keyboard if markup is not None else ():
         for button in row:
             raw = button.callback_data if isinstance(button.callback_data, str) else None
@@ -241,8 +261,8 @@ def _replies_to_another_question(
             except callbacks.CallbackDataError:
                 continue
             if data.is_answer:
-                return (data.nonce, data.question_index) != (nonce, index)
-    return False
+                return data.nonce, data.question_index
+    return None
 
 
 def _undelivered(

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.context import RemodelContext
+from bot.context import RemodelContext, Services
+from bot.dialogue import driver
 from bot.dialogue.driver import Position
 from bot.handlers.common import deactivate, deliver
 from bot.rendering.keyboards import question_keyboard
 from bot.rendering.questions import render_question
 from bot.sending import SendOutcome, SendStatus
-from bot.storage import KeyboardMark
+from bot.storage import Dialogue, KeyboardMark
+
+
+def keyboard_shown(services: Services, dialogue: Dialogue | None) -> int | None:
+    """The message showing the keyboard of ``dialogue``'s question, to drop when the dialogue
+    is replaced or asked again; ``None`` when there is none: no message stored, or a question
+    answered by typing only (Telegram refuses an edit that changes nothing: found by fuzzing,
+    ``/start`` at "How many days ago...")."""
+    if dialogue is None or dialogue.keyboard_message_id is None:
+        return None
+    at = driver.position(services.questionnaires, dialogue)
+    if at is None:
+        return None
+    keyboard = question_keyboard(
+        at.question, nonce=dialogue.nonce, index=at.index, texts=services.texts
+    )
+    return dialogue.keyboard_message_id if keyboard is not None else None
 
 
 async def ask(
@@ -27,6 +44,13 @@ async def ask(
     message id in the dialogue row, if the dialogue is still at that question; return once
     that is committed.
 
+    The question is sent at most once: when Telegram gives no answer to its send (a time-out
+    after the request went out), it is not sent again, since Telegram may deliver it late and
+    two copies would draw a typed answer meant for the copy to the question after it (issue
+    13). The outcome is then ``UNCERTAIN`` and no message id is stored: the question counts
+    as undelivered, so the athlete's next text, a press on the answered question or the
+    reminder asks it (bot/handlers/answers.py), and a press on the late copy answers it.
+
     The ticker passes ``deactivate_if_blocked=False``: it records a blocked send itself."""
     services = context.services
     text = render_question(at.question, services.texts)
@@ -34,7 +58,7 @@ async def ask(
     outcome = await deliver(context, chat_id, preface) if preface else SendOutcome[Message].sent()
     if outcome.status is SendStatus.SENT:
         # A message of its own: the question's message is edited to echo the answer.
-        outcome = await deliver(context, chat_id, text, keyboard)
+        outcome = await deliver(context, chat_id, text, keyboard, at_most_once=True)
     if outcome.status is SendStatus.BLOCKED and deactivate_if_blocked and chat_id > 0:
         await deactivate(services, chat_id)
     if outcome.status is not SendStatus.SENT or outcome.value is None:

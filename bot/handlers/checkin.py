@@ -14,7 +14,7 @@ from telegram import Message, Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.common import drop_keyboard, is_private, send
 from bot.rendering.milestones import render_milestone_change
 from bot.rendering.plans import render_decision, render_outlook, render_plan
@@ -123,7 +123,7 @@ async def open_checkin(
     assert checkin.id is not None
     now = services.clock.now()
     previous = await get_dialogue(session, athlete.id)
-    stale_message = previous.keyboard_message_id if previous else None
+    stale_message = keyboard_shown(services, previous)
     kind = KIND_OF_SLOT[checkin.slot]
     dialogue = await start_dialogue(
         session, athlete_id=athlete.id, kind=kind, now=now, checkin_id=checkin.id
@@ -225,8 +225,9 @@ async def on_checkin_command(update: Update, context: RemodelContext) -> None:
         await send_checkin(context, athlete, dialogue, at, stale)
         return
     assert at is not None
-    if dialogue.keyboard_message_id is not None:
-        await drop_keyboard(context, message.chat_id, dialogue.keyboard_message_id)
+    shown = keyboard_shown(services, dialogue)
+    if shown is not None:
+        await drop_keyboard(context, message.chat_id, shown)
     await ask(
         context,
         athlete_id=athlete.id,

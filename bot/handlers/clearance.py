@@ -19,7 +19,7 @@ from telegram import Update
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
 from bot.dialogue.engine import encode_clearance
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.checkin import history, local_today
 from bot.handlers.common import drop_keyboard
 from bot.handlers.milestones import current_milestones
@@ -133,7 +133,7 @@ async def on_clearance(update: Update, context: RemodelContext) -> None:
     services = context.services
     async with services.store.transaction() as session:
         previous = await get_dialogue(session, athlete.id)
-        stale = previous.keyboard_message_id if previous else None
+        stale = keyboard_shown(services, previous)
         dialogue = await start_dialogue(
             session, athlete_id=athlete.id, kind=DialogueKind.CLEARANCE, now=services.clock.now()
         )

@@ -36,10 +36,15 @@ async def deliver(
     chat_id: int,
     text: str,
     keyboard: InlineKeyboardMarkup | None = None,
+    *,
+    at_most_once: bool = False,
 ) -> SendOutcome[Message]:
     """Send an HTML message under the pacer and the error policy (retries with backoff on
     network errors, waits out flood control). Too long a text is split at paragraphs; the
-    keyboard goes on the last part. The outcome of the last part (or of the first failure)."""
+    keyboard goes on the last part. The outcome of the last part (or of the first failure).
+
+    ``at_most_once`` (questions): a part whose send may have been delivered without an answer
+    is not sent again, and the outcome is ``UNCERTAIN`` (bot/sending/policy.py)."""
     services = context.services
     outcome: SendOutcome[Message] = SendOutcome.failed("nothing to send")
     parts = split_message(text)
@@ -51,7 +56,9 @@ async def deliver(
                 chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup
             )
 
-        outcome = await send_with_policy(call, chat_id=chat_id, pacer=services.pacer)
+        outcome = await send_with_policy(
+            call, chat_id=chat_id, pacer=services.pacer, at_most_once=at_most_once
+        )
         if outcome.status is not SendStatus.SENT:
             if outcome.status is SendStatus.FAILED:
                 log.error("message to chat %s not delivered: %s", chat_id, outcome.error)

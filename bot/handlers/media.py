@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, InputMediaPhoto, Message
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import RemodelContext
 from bot.handlers.common import deactivate
@@ -77,6 +77,11 @@ async def replace_photo(
         await context.bot.edit_message_media(
             media, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
         )
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True  # already shows this chart (a double tap): no second chart
+        log.info("could not replace the chart %s in chat %s: %s", message_id, chat_id, exc)
+        return False
     except TelegramError as exc:
         log.info("could not replace the chart %s in chat %s: %s", message_id, chat_id, exc)
         return False

@@ -20,7 +20,7 @@ from bot.dialogue import driver, engine
 from bot.dialogue.timezones import resolve_timezone, zone_label
 from bot.dialogue.typed import Refusal
 from bot.handlers import clinician, coach, privacy
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.common import drop_keyboard, is_private, send
 from bot.handlers.milestones import current_milestones
 from bot.rendering.keyboards import Value
@@ -102,7 +102,7 @@ async def on_start(update: Update, context: RemodelContext) -> None:
             await append_event(session, athlete_id=athlete.id, kind="reactivated", at=now)
             preface.append(texts.render("onboarding.reactivated"))
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
-        old_message = dialogue.keyboard_message_id if dialogue else None
+        old_message = keyboard_shown(services, dialogue)
         if athlete.onboarded:
             if not preface:
                 preface.append(texts.render("onboarding.already"))

@@ -12,7 +12,7 @@ import html
 import logging
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 
 from bot.charts.load import load_record
@@ -69,6 +69,13 @@ async def on_chart_press(update: Update, context: RemodelContext, args: tuple[st
         view, period = ChartView(args[0]), Period(args[1])
     except (ValueError, IndexError):
         await toast(query, services.texts.raw("error.stale_button"))
+        return
+    shown = query.message
+    if isinstance(shown, Message) and shown.reply_markup == chart_keyboard(services, view, period):
+        # The button of the view and period on screen (marked selected): drawing it again
+        # would change nothing, and Telegram refuses an edit that changes nothing (found by
+        # fuzzing); that refusal then sent a second chart.
+        await toast(query)
         return
     async with services.store.transaction() as session:
         athlete = await get_athlete_by_telegram_id(session, query.from_user.id)

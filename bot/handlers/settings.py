@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
 from bot.dialogue.timezones import resolve_timezone, zone_label
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.checkin import local_today
 from bot.handlers.commands import next_local
 from bot.handlers.common import drop_keyboard, is_private, send, toast
@@ -126,7 +126,7 @@ async def _begin(
     assert athlete.id is not None
     async with services.store.transaction() as session:
         previous = await get_dialogue(session, athlete.id)
-        stale = previous.keyboard_message_id if previous else None
+        stale = keyboard_shown(services, previous)
         dialogue = await start_dialogue(
             session, athlete_id=athlete.id, kind=kind, now=services.clock.now()
         )

@@ -20,7 +20,7 @@ from telegram import Update
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver, engine
 from bot.handlers import checkin
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.common import drop_keyboard, is_private, send, toast
 from bot.rendering.symptoms import render_report_outcome
 from bot.storage import (
@@ -91,7 +91,7 @@ async def begin(
             await send(context, chat_id, texts.render(key))
             return
         previous = await get_dialogue(session, athlete.id)
-        stale = previous.keyboard_message_id if previous is not None else None
+        stale = keyboard_shown(services, previous)
         dialogue = await start_dialogue(
             session, athlete_id=athlete.id, kind=DialogueKind.SYMPTOM, now=services.clock.now()
         )

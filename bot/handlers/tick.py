@@ -1,7 +1,10 @@
 """The ticker's callbacks: open a due check-in (first question on screen) and remind.
 
 The ticker calls them under the athlete's lock, outside any transaction, and records the
-outcome itself (sent, blocked -> deactivated, failed -> missed).
+outcome itself (sent, blocked -> deactivated, failed -> missed). A question whose send got
+no answer (``UNCERTAIN``: Telegram may deliver it late, so it is not sent again) is reported
+sent: the check-in is open and its dialogue waits at the question, which the athlete's next
+text or press, or the reminder, asks again if it never arrived.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from telegram.ext import Application
 from bot.context import RemodelContext
 from bot.dialogue import driver
 from bot.handlers import graduation
-from bot.handlers.asking import ask
+from bot.handlers.asking import ask, keyboard_shown
 from bot.handlers.checkin import open_checkin, send_checkin
 from bot.handlers.common import deliver, drop_keyboard
 from bot.scheduling import CheckinSender
-from bot.sending import SendOutcome
+from bot.sending import SendOutcome, SendStatus
 from bot.storage import Athlete, Checkin, get_athlete, get_dialogue
 
 
@@ -38,6 +41,8 @@ def make_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> Check
         )
         if outcome is None:
             return SendOutcome.failed("questionnaire has no question")
+        if outcome.status is SendStatus.UNCERTAIN:
+            return SendOutcome.sent()
         return SendOutcome(
             outcome.status, outcome.value, outcome.new_chat_id, outcome.error, outcome.message_id
         )
@@ -65,8 +70,9 @@ def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> Che
         # never have been delivered (a crash between saving an answer and sending the next),
         # or the athlete's answer may have been lost with a killed process (Telegram's
         # getUpdates had already acknowledged it). The old keyboard goes, so one shows.
-        if dialogue.keyboard_message_id is not None:
-            await drop_keyboard(context, athlete.chat_id, dialogue.keyboard_message_id)
+        shown = keyboard_shown(services, dialogue)
+        if shown is not None:
+            await drop_keyboard(context, athlete.chat_id, shown)
         asked = await ask(
             context,
             athlete_id=athlete.id,
@@ -76,6 +82,8 @@ def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> Che
             preface=text,
             deactivate_if_blocked=False,
         )
+        if asked.status is SendStatus.UNCERTAIN:
+            return SendOutcome.sent()  # one reminder: the next text or press asks it again
         return SendOutcome(asked.status, asked.value, asked.new_chat_id, asked.error)
 
     return remind

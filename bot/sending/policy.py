@@ -5,7 +5,9 @@
 ``BadRequest``                 ``FAILED`` (logged). Caught *before* ``NetworkError``: in PTB
                                ``BadRequest`` subclasses ``NetworkError``, and retrying a bad
                                request only repeats it.
-``TimedOut`` / ``NetworkError`` retry with bounded exponential backoff, then ``FAILED``
+``TimedOut`` / ``NetworkError`` retry with bounded exponential backoff, then ``FAILED``;
+                               with ``at_most_once``, a failure after the request may have
+                               reached Telegram ends at once with ``UNCERTAIN`` (see below)
 ``Forbidden``                  ``BLOCKED``: the user blocked the bot; the caller deactivates
 ``ChatMigrated``               ``MIGRATED`` with the new chat id; the caller stores it
 other ``TelegramError``        ``FAILED`` (logged)
@@ -13,8 +15,15 @@ other ``TelegramError``        ``FAILED`` (logged)
 
 Exceptions that are not ``TelegramError`` (programming errors) propagate.
 
-Note: ``TimedOut`` means "no answer", not "not delivered"; retrying can in rare cases deliver a
-message twice. We accept that over losing a check-in.
+Note: ``TimedOut`` means "no answer", not "not delivered": Telegram may deliver the message
+after the time-out, and the Bot API has no idempotency key, so a retry can deliver it twice.
+For plain messages we accept that over losing one. A *question* must not appear twice (a
+late copy below the next question draws a typed answer meant for it, issue 13), so question
+sends pass ``at_most_once=True``: a failure that may have come after the request reached
+Telegram (a read or write time-out, a connection dropped mid-request) is not retried but
+reported ``UNCERTAIN``; the caller treats the question as undelivered, and the athlete's next
+text, press or the reminder asks it. Failures that prove the request was not acted on (no
+connection made, no pool slot, an error status from the server) are retried as before.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+import httpx
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -41,7 +51,14 @@ from telegram.error import (
 from bot.metrics import FLOOD_WAITS, SENDS
 from bot.sending.pacer import Pacer
 
-__all__ = ["PACED", "SendOutcome", "SendStatus", "retry_after_seconds", "send_with_policy"]
+__all__ = [
+    "PACED",
+    "SendOutcome",
+    "SendStatus",
+    "may_have_been_delivered",
+    "retry_after_seconds",
+    "send_with_policy",
+]
 
 #: True while a call runs in a slot :func:`send_with_policy` took from the pacer (read by
 #: :class:`bot.sending.limiter.PacingRateLimiter`, which paces every other sending call).
@@ -60,6 +77,9 @@ class SendStatus(StrEnum):
     BLOCKED = "blocked"
     MIGRATED = "migrated"
     FAILED = "failed"
+    #: Only with ``at_most_once``: the request may or may not have been delivered (no answer
+    #: came), and was not sent again.
+    UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +119,24 @@ class SendOutcome(Generic[T_co]):
         """A final failure (bad request, retries exhausted)."""
         return cls(SendStatus.FAILED, error=error)
 
+    @classmethod
+    def uncertain(cls, error: str) -> SendOutcome[T_co]:
+        """No answer to a request that may have been delivered, not sent again."""
+        return cls(SendStatus.UNCERTAIN, error=error)
+
+
+#: Transport failures that prove the request never left: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def may_have_been_delivered(exc: NetworkError) -> bool:
+    """Whether the request that failed with ``exc`` may still be acted on by Telegram: the
+    failure is a transport error after the connection was made (a read or write time-out, a
+    connection dropped before the answer). An error status from the server (python-telegram-
+    bot raises ``NetworkError`` for a 5xx) and a connection never made are not."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.TransportError) and not isinstance(cause, _NOT_SENT)
+
 
 def retry_after_seconds(exc: RetryAfter) -> float:
     """``exc.retry_after`` in seconds, whether PTB gives an ``int`` or a ``timedelta``."""
@@ -125,11 +163,14 @@ async def send_with_policy(
     base_backoff: float = 0.5,
     max_backoff: float = 30.0,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    at_most_once: bool = False,
 ) -> SendOutcome[T]:
     """Run ``call`` (one Bot API request to ``chat_id``) under the pacer and the error policy.
 
     ``call`` is invoked once per attempt, so it must build its request afresh each time, e.g.
     ``lambda: bot.send_message(chat_id, text, ...)``. Never raises a ``TelegramError``.
+    With ``at_most_once``, a network failure after which Telegram may still deliver the
+    message (:func:`may_have_been_delivered`) returns ``UNCERTAIN`` instead of retrying.
     """
     network_failures = 0
     flood_waits = 0
@@ -166,6 +207,12 @@ async def send_with_policy(
             SENDS.labels("failed").inc()
             return SendOutcome.failed(_describe(exc))
         except NetworkError as exc:  # includes TimedOut
+            if at_most_once and may_have_been_delivered(exc):
+                log.warning(
+                    "no answer to a send to chat %s (%s): not sent again", chat_id, _describe(exc)
+                )
+                SENDS.labels("uncertain").inc()
+                return SendOutcome.uncertain(_describe(exc))
             network_failures += 1
             if network_failures >= max_network_attempts:
                 log.error(

@@ -75,6 +75,23 @@ async def test_progress_sends_a_chart_with_caption_and_view_buttons(harness: Har
     assert "• Phases" in everything.labels
 
 
+async def test_pressing_the_view_on_screen_changes_nothing(harness: Harness) -> None:
+    """Found by fuzzing: a press on the selected view redrew the same chart, Telegram refused
+    the edit ("message is not modified") and the bot then sent a second chart."""
+    ann = await harness.onboard("Ann")
+    await harness.answer_morning(ann, MORNING)
+    await ann.send("/progress")
+    chart = await ann.expect("Your progress")
+    refused = (await harness.sandbox.stats())["answered_4xx"]
+    press = await ann.press("• Pain")
+    await ann.expect_no_message(0.5)
+    assert (await ann.callback_answer(press))["answered"]
+    assert (await harness.sandbox.stats())["answered_4xx"] == refused
+    shown = await ann.message(chart.message_id)
+    assert isinstance(shown, BotMessage)
+    assert not shown.edited
+
+
 async def test_progress_views_for_check_ins_and_sleep(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
     await harness.answer_morning(ann, MORNING)

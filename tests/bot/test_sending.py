@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from telegram.error import (
     BadRequest,
@@ -176,6 +177,48 @@ async def test_network_retries_are_bounded() -> None:
     outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep, max_network_attempts=4)
     assert outcome.status is SendStatus.FAILED
     assert len(calls) == 4
+
+
+def caused_by(exc: NetworkError, cause: BaseException) -> NetworkError:
+    """``exc`` as python-telegram-bot raises it: ``raise TimedOut from httpx.ReadTimeout``."""
+    exc.__cause__ = cause
+    return exc
+
+
+async def test_at_most_once_does_not_resend_what_may_have_been_delivered() -> None:
+    for exc in (
+        caused_by(TimedOut(), httpx.ReadTimeout("read")),
+        caused_by(TimedOut(), httpx.WriteTimeout("write")),
+        caused_by(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone")),
+    ):
+        fake = FakeTime()
+        call, calls = failing(exc)
+        outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep, at_most_once=True)
+        assert outcome.status is SendStatus.UNCERTAIN
+        assert (len(calls), fake.sleeps) == (1, [])
+
+
+async def test_at_most_once_still_retries_what_never_reached_telegram() -> None:
+    fake = FakeTime()
+    call, calls = failing(
+        caused_by(TimedOut(), httpx.ConnectTimeout("connect")),
+        caused_by(TimedOut(), httpx.PoolTimeout("pool")),
+        caused_by(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused")),
+        NetworkError("Bad Gateway"),  # the server answered 502: it did not act on it
+    )
+    outcome = await send_with_policy(
+        call, chat_id=5, sleep=fake.sleep, at_most_once=True, max_network_attempts=5
+    )
+    assert outcome.status is SendStatus.SENT
+    assert len(calls) == 5
+
+
+async def test_without_at_most_once_a_time_out_is_retried() -> None:
+    fake = FakeTime()
+    call, calls = failing(caused_by(TimedOut(), httpx.ReadTimeout("read")))
+    outcome = await send_with_policy(call, chat_id=5, sleep=fake.sleep)
+    assert outcome.status is SendStatus.SENT
+    assert len(calls) == 2
 
 
 async def test_bad_request_is_not_retried_although_it_is_a_network_error() -> None:

@@ -296,6 +296,23 @@ async def test_hanging_requests_time_out(bot: Bot, ann: SandboxUser, driver: San
         await bot.send_message(ann.id, "slow", read_timeout=0.2)
 
 
+async def test_hang_next_holds_the_next_request_then_serves_it(
+    bot: Bot, ann: SandboxUser, driver: SandboxDriver
+) -> None:
+    """``hang_next``: the client times out, yet the message is delivered (late), as with
+    Telegram; the request after it is served at once."""
+    from telegram.error import TimedOut
+
+    await driver.set_faults(hang_next={"sendMessage": 1}, hang_seconds=0.5)
+    with pytest.raises(TimedOut):
+        await bot.send_message(ann.id, "slow", read_timeout=0.1)
+    await bot.send_message(ann.id, "fast", read_timeout=0.4)
+    chat = driver.chat(ann.id)
+    assert (await chat.expect("fast")).text == "fast"
+    assert (await chat.expect("slow")).text == "slow"  # the timed-out send, delivered late
+    assert (await driver.set_faults())["hang_next"] == {}
+
+
 async def test_unknown_method_token_and_strict_parameters(sandbox_server: SandboxServer) -> None:
     async with httpx.AsyncClient(base_url=sandbox_server.url) as client:
         token = sandbox_server.token
