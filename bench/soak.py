@@ -645,6 +645,8 @@ def report(args: argparse.Namespace, clean: RunResult, faulty: RunResult, c: Com
             f"5xx {run.stats.get('answered_5xx')}, 429 {run.stats.get('answered_429')}, "
             f"4xx {run.stats.get('answered_4xx')}, wall {run.wall:.0f} s"
         )
+        for refusal, n in (run.stats.get("refusals") or {}).items():
+            lines.append(f"      4xx: {n} x {refusal}")  # e.g. getUpdates 409 at a restart
     lines += [
         f"lost check-ins:        {len(c.lost)}",
         f"duplicated check-ins:  {len(c.duplicated)}",
@@ -674,9 +676,9 @@ def report(args: argparse.Namespace, clean: RunResult, faulty: RunResult, c: Com
     some("sent twice in the faulty run (first words)", faulty.sent_twice.most_common(10))
     some("kills", faulty.kill_log)
     if c.differing and args.explain:
-        user, day, slot = c.differing[0][0]
-        lines.append(f"faulty transcript of {user} (first differing check-in, {day} {slot}):")
-        lines.extend(f"    {line}" for line in faulty.transcripts.get(user, [])[-60:])
+        for (user, day, slot), _ in c.differing[:3]:
+            lines.append(f"faulty transcript of {user} (differing check-in {day} {slot}):")
+            lines.extend(f"    {line}" for line in faulty.transcripts.get(user, [])[-150:])
     return "\n".join(lines)
 
 
@@ -702,7 +704,9 @@ def parser() -> argparse.ArgumentParser:
         "--quiet", type=float, default=2.0, help="seconds of silence that end a busy step"
     )
     p.add_argument("--database-url", default=os.environ.get("SOAK_DATABASE_URL"))
-    p.add_argument("--explain", action="store_true", help="print a transcript of a difference")
+    p.add_argument(
+        "--explain", action="store_true", help="print the transcripts of the first 3 differences"
+    )
     return p
 
 

@@ -74,8 +74,9 @@ async def on_chart_press(update: Update, context: RemodelContext, args: tuple[st
     if isinstance(shown, Message) and shown.reply_markup == chart_keyboard(services, view, period):
         # The button of the view and period on screen (marked selected): drawing it again
         # would change nothing, and Telegram refuses an edit that changes nothing (found by
-        # fuzzing); that refusal then sent a second chart.
-        await toast(query)
+        # fuzzing); that refusal then sent a second chart. A toast says so (a press is
+        # never met with silence: docs/bot.md).
+        await toast(query, services.texts.raw("progress.on_screen"))
         return
     async with services.store.transaction() as session:
         athlete = await get_athlete_by_telegram_id(session, query.from_user.id)

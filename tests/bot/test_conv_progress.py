@@ -85,7 +85,7 @@ async def test_pressing_the_view_on_screen_changes_nothing(harness: Harness) -> 
     refused = (await harness.sandbox.stats())["answered_4xx"]
     press = await ann.press("• Pain")
     await ann.expect_no_message(0.5)
-    assert (await ann.callback_answer(press))["answered"]
+    assert (await ann.callback_answer(press))["text"] == "This chart is already on screen."
     assert (await harness.sandbox.stats())["answered_4xx"] == refused
     shown = await ann.message(chart.message_id)
     assert isinstance(shown, BotMessage)
