@@ -29,6 +29,8 @@ SHOWN_KEY = "_shown"
 #: crash before it was acknowledged, and the same text must not answer the next question.
 TYPED_KEY = "_typed"
 _NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY, TYPED_KEY)
+#: Under the context: the unit each typed distance answer was given in (question id -> unit).
+UNITS_KEY = "units"
 
 #: Dialogue kinds that walk one of the questionnaires of content/<lang>/questionnaires.yaml.
 QUESTIONNAIRE_OF: dict[DialogueKind, str] = {
@@ -218,3 +220,17 @@ def _store(
     dialogue.question_id = question.id
     dialogue.keyboard_message_id = None
     return Position(result.index, question)
+
+
+def remember_unit(dialogue: Dialogue, question: Question, unit: str | None) -> None:
+    """Keep the unit a typed answer to ``question`` was given in ("mi" for "25 miles")."""
+    if unit is None:
+        return
+    ctx = context_of(dialogue)
+    ctx[UNITS_KEY] = {**(ctx.get(UNITS_KEY) or {}), question.id: unit}
+    dialogue.answers = {**(dialogue.answers or {}), CONTEXT_KEY: ctx}
+
+
+def units_of(dialogue: Dialogue) -> dict[str, str]:
+    """The units remembered by :func:`remember_unit`."""
+    return dict(context_of(dialogue).get(UNITS_KEY) or {})

@@ -23,13 +23,13 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
-from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings, symptoms
+from bot.dialogue.typed import Refusal, parse_typed, typed_unit
+from bot.handlers import checkin, clearance, clinician, coach, learn, onboarding, settings, symptoms
 from bot.handlers.asking import ask
 from bot.handlers.common import (
     delete,
@@ -44,6 +44,7 @@ from bot.metrics import ANSWERS
 from bot.rendering import callbacks
 from bot.rendering.keyboards import Value, question_keyboard, toggle_of, token_value
 from bot.rendering.questions import render_answered, render_recap
+from bot.rendering.symptoms import report_keyboard
 from bot.rendering.texts import Safe
 from bot.storage import (
     Athlete,
@@ -114,15 +115,19 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     reask: tuple[int, str, Position] | None = None
     applied: _Applied | None = None
     report = False
+    topic: str | None = None
+    keyboard: InlineKeyboardMarkup | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, user.id)
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
         if athlete is None or athlete.id is None:
             reply = texts.render("pointer.not_registered")
         elif dialogue is None or at is None:
-            # Outside a dialogue, text that reads like a symptom starts a symptom report.
+            # Outside a dialogue, text that reads like a symptom starts a symptom report, and
+            # a /learn topic's name opens it.
             report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
-            reply = None if report else texts.render("pointer.free_text")
+            topic = None if report else learn.typed_topic(services, text)
+            reply = None if report or topic else texts.render("pointer.free_text")
         elif message.message_id <= driver.typed_of(dialogue):
             # This very text already answered a question: Telegram delivered it again (a
             # crash before the update was acknowledged). Never the next question's answer.
@@ -154,8 +159,18 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                     answers=driver.answers_of(dialogue),
                 )
             except Refusal as refusal:
-                reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
+                key = "answer.ask_back" if refusal.asks else "answer.invalid"
+                reply = texts.render(key, reason=Safe(refusal.reason))
+                if dialogue.kind is not DialogueKind.SYMPTOM and symptoms.reads_like_symptom(
+                    services, text
+                ):
+                    # A symptom typed while a question is open: offer the report at once.
+                    reply = f"{reply}\n\n{texts.render('symptom.offer')}"
+                    keyboard = report_keyboard(texts)
             else:
+                driver.remember_unit(
+                    dialogue, at.question, typed_unit(services.library, at.question, text)
+                )
                 applied = await _record(
                     services, session, athlete, dialogue, row, at, value, message.message_id
                 )
@@ -163,8 +178,10 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                     applied.answered_message = message.reply_to_message.message_id  # late copy
     if report:
         await symptoms.begin(context, user.id, chat_id, source="text", said=text)
+    elif topic is not None:
+        await learn.send_topic(context, user.id, chat_id, topic)
     elif reply is not None:
-        await send(context, chat_id, reply)
+        await send(context, chat_id, reply, keyboard)
     elif reask is not None:
         athlete_id, nonce, at = reask
         await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)
