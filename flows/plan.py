@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from flows.checkin import DayRecord, SessionResult
 from flows.education import pick_snippet
@@ -49,6 +50,10 @@ class SessionPlan:
     #: `volume_fraction` of the athlete's pre-injury weekly volume, when they gave it.
     weekly_km: float | None = None
     usual_weekly_km: float | None = None
+    #: The same two in the athlete's own unit (`distance_unit`: "km", "mi").
+    distance_unit: str = "km"
+    weekly_distance: float | None = None
+    usual_distance: float | None = None
     stop_rules: list[str] = field(default_factory=list)
 
     @property
@@ -187,6 +192,7 @@ def plan_for_day(
             stop_rules=list(plan.stop_rules),
             weekly_km=_weekly_km(profile, act.volume_fraction),
             usual_weekly_km=profile.weekly_volume_km if act.volume_fraction else None,
+            **_in_own_unit(library, profile, act.volume_fraction),
         )
     replace_minutes = plan.cross_training_minutes
     if session is not None and session.kind in (ActivityKind.WALK_RUN, ActivityKind.RUN):
@@ -246,6 +252,23 @@ def _weekly_km(profile: AthleteProfile, fraction: float | None) -> float | None:
         return None
     km = usual * fraction
     return float(round(km)) if km >= 10 else round(km * 2) / 2
+
+
+def _in_own_unit(
+    library: Library, profile: AthleteProfile, fraction: float | None
+) -> dict[str, Any]:
+    """The week's target and the usual volume in the athlete's unit, rounded like
+    `_weekly_km` (a volume typed as "25 miles" comes back as 25, its target as 12.5)."""
+    unit = library.readings.distance.get(profile.distance_unit)
+    name = profile.distance_unit if unit is not None else "km"
+    size = unit.km if unit is not None else 1.0
+    usual = profile.weekly_volume_km
+    if fraction is None or not usual:
+        return {"distance_unit": name}
+    own_usual = round(usual / size, 1)
+    target = own_usual * fraction
+    own_target = float(round(target)) if target >= 10 else round(target * 2) / 2
+    return {"distance_unit": name, "weekly_distance": own_target, "usual_distance": own_usual}
 
 
 # --------------------------------------------------------------------------- cross-training

@@ -132,6 +132,8 @@ class AthleteProfile:
     diagnosis_date: date
     sport: str = "running"
     weekly_volume_km: float | None = None  # pre-injury weekly running volume
+    #: The unit the athlete gave it in (readings.yaml `distance` id): targets are shown in it.
+    distance_unit: str = "km"
     weight_bearing: WeightBearing = WeightBearing.UNKNOWN
     clearances: tuple[Clearance, ...] = ()
     reds: RedsScreen = field(default_factory=RedsScreen)
@@ -169,6 +171,7 @@ class AthleteProfile:
             "diagnosis_date": self.diagnosis_date.isoformat(),
             "sport": self.sport,
             "weekly_volume_km": self.weekly_volume_km,
+            "distance_unit": self.distance_unit,
             "weight_bearing": self.weight_bearing.value,
             "clearances": [c.to_dict() for c in self.clearances],
             "reds": {
@@ -193,6 +196,7 @@ class AthleteProfile:
             diagnosis_date=date.fromisoformat(data["diagnosis_date"]),
             sport=data.get("sport", "running"),
             weekly_volume_km=data.get("weekly_volume_km"),
+            distance_unit=data.get("distance_unit") or "km",
             weight_bearing=WeightBearing(data.get("weight_bearing", "unknown")),
             clearances=tuple(Clearance.from_dict(c) for c in data.get("clearances", [])),
             reds=RedsScreen(

@@ -19,6 +19,8 @@ from flows.library import Library
 from flows.library.schema import Question, Questionnaire
 
 CONTEXT_KEY = "_ctx"
+#: Under the context: the unit each typed distance answer was given in (question id -> unit).
+UNITS_KEY = "units"
 
 #: Dialogue kinds that walk one of the questionnaires of content/<lang>/questionnaires.yaml.
 QUESTIONNAIRE_OF: dict[DialogueKind, str] = {
@@ -154,3 +156,17 @@ def _move(dialogue: Dialogue, questionnaire: Questionnaire, index: int | None) -
     dialogue.question_id = question.id
     dialogue.keyboard_message_id = None
     return Position(index, question)
+
+
+def remember_unit(dialogue: Dialogue, question: Question, unit: str | None) -> None:
+    """Keep the unit a typed answer to ``question`` was given in ("mi" for "25 miles")."""
+    if unit is None:
+        return
+    ctx = context_of(dialogue)
+    ctx[UNITS_KEY] = {**(ctx.get(UNITS_KEY) or {}), question.id: unit}
+    dialogue.answers = {**answers_of(dialogue), CONTEXT_KEY: ctx}
+
+
+def units_of(dialogue: Dialogue) -> dict[str, str]:
+    """The units remembered by :func:`remember_unit`."""
+    return dict(context_of(dialogue).get(UNITS_KEY) or {})

@@ -46,6 +46,14 @@ def profile_answers(questionnaire: Questionnaire, answers: dict[str, Any]) -> di
     return out
 
 
+def apply_units(athlete: Athlete, units: dict[str, str]) -> None:
+    """Keep the unit the weekly volume was typed in (``units``: question id -> unit, from
+    :func:`bot.dialogue.driver.units_of`)."""
+    unit = units.get("weekly_volume_km")
+    if unit:
+        athlete.distance_unit = unit
+
+
 def apply_onboarding(athlete: Athlete, profile: dict[str, Any], today: date) -> None:
     """Copy the onboarding answers onto the athlete's columns."""
     if "site" in profile:
@@ -88,6 +96,7 @@ def profile_of(athlete: Athlete, clearances: Sequence[ClearanceRow] = ()) -> Ath
         diagnosis_date=athlete.diagnosis_date or athlete.created_at.date(),
         sport=athlete.sport or "running",
         weekly_volume_km=athlete.weekly_volume_km,
+        distance_unit=athlete.distance_unit or "km",
         weight_bearing=WeightBearing(athlete.weight_bearing or WeightBearing.UNKNOWN.value),
         clearances=tuple(
             clearance

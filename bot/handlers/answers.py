@@ -23,19 +23,20 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 from bot.context import RemodelContext, Services
 from bot.dialogue import driver
 from bot.dialogue.driver import Position
-from bot.dialogue.typed import Refusal, parse_typed
-from bot.handlers import checkin, clearance, clinician, coach, onboarding, settings, symptoms
+from bot.dialogue.typed import Refusal, parse_typed, typed_unit
+from bot.handlers import checkin, clearance, clinician, coach, learn, onboarding, settings, symptoms
 from bot.handlers.asking import ask
 from bot.handlers.common import drop_keyboard, edit, is_private, send, toast
 from bot.metrics import ANSWERS
 from bot.rendering import callbacks
 from bot.rendering.keyboards import Value, token_value
 from bot.rendering.questions import render_answered
+from bot.rendering.symptoms import report_keyboard
 from bot.rendering.texts import Safe
 from bot.storage import (
     Athlete,
@@ -93,15 +94,19 @@ async def on_text(update: Update, context: RemodelContext) -> None:
     reask: tuple[int, str, Position] | None = None
     applied: _Applied | None = None
     report = False
+    topic: str | None = None
+    keyboard: InlineKeyboardMarkup | None = None
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, user.id)
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
         if athlete is None or athlete.id is None:
             reply = texts.render("pointer.not_registered")
         elif dialogue is None or at is None:
-            # Outside a dialogue, text that reads like a symptom starts a symptom report.
+            # Outside a dialogue, text that reads like a symptom starts a symptom report, and
+            # a /learn topic's name opens it.
             report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
-            reply = None if report else texts.render("pointer.free_text")
+            topic = None if report else learn.typed_topic(services, text)
+            reply = None if report or topic else texts.render("pointer.free_text")
         elif dialogue.keyboard_message_id is None and not _replies_to_copy(message, dialogue, at):
             # The question was never delivered (a crash between saving and sending), or its
             # send timed out and it may have arrived late (bot/handlers/asking.py): ask it
@@ -129,15 +134,27 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                     answers=driver.answers_of(dialogue),
                 )
             except Refusal as refusal:
-                reply = texts.render("answer.invalid", reason=Safe(refusal.reason))
+                key = "answer.ask_back" if refusal.asks else "answer.invalid"
+                reply = texts.render(key, reason=Safe(refusal.reason))
+                if dialogue.kind is not DialogueKind.SYMPTOM and symptoms.reads_like_symptom(
+                    services, text
+                ):
+                    # A symptom typed while a question is open: offer the report at once.
+                    reply = f"{reply}\n\n{texts.render('symptom.offer')}"
+                    keyboard = report_keyboard(texts)
             else:
+                driver.remember_unit(
+                    dialogue, at.question, typed_unit(services.library, at.question, text)
+                )
                 applied = await _record(services, session, athlete, dialogue, row, at, value)
                 if applied.answered_message is None and message.reply_to_message is not None:
                     applied.answered_message = message.reply_to_message.message_id  # late copy
     if report:
         await symptoms.begin(context, user.id, chat_id, source="text", said=text)
+    elif topic is not None:
+        await learn.send_topic(context, user.id, chat_id, topic)
     elif reply is not None:
-        await send(context, chat_id, reply)
+        await send(context, chat_id, reply, keyboard)
     elif reask is not None:
         athlete_id, nonce, at = reask
         await ask(context, athlete_id=athlete_id, chat_id=chat_id, nonce=nonce, at=at)

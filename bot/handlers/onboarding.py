@@ -229,6 +229,7 @@ async def complete(
     zone = load_zone(str(profile.get("timezone") or athlete.time_zone))
     today = local_date_of(now, zone)
     engine.apply_onboarding(athlete, profile, today)
+    engine.apply_units(athlete, driver.units_of(dialogue))
     if athlete.consent_at is None:
         athlete.consent_at = now
         await log_consent(

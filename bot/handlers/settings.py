@@ -161,6 +161,7 @@ async def complete(
         profile["timezone"] = zone or athlete.time_zone
     today = local_today(athlete, now)
     engine.apply_onboarding(athlete, profile, today)
+    engine.apply_units(athlete, driver.units_of(dialogue))
     payload: dict[str, object] = {"fields": sorted(profile)}
     if "days_since_diagnosis" in profile and athlete.rehab_state and athlete.diagnosis_date:
         # Protect's dwell counts from the diagnosis: the engine decides what a corrected

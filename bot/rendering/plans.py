@@ -38,13 +38,15 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
         parts.append(texts.render("plan.rest_day"))
     else:
         lines = [f"<b>{Safe(session.title)}</b>", session.intensity]
-        if session.weekly_km and session.usual_weekly_km and session.volume_fraction:
+        if session.weekly_distance and session.usual_distance and session.volume_fraction:
+            # In the athlete's own unit (the one they gave their usual volume in).
+            key = "plan.weekly_target" if session.distance_unit == "km" else "plan.weekly_target_mi"
             lines.append(
                 texts.render(
-                    "plan.weekly_target",
-                    km=distance(session.weekly_km),
+                    key,
+                    km=distance(session.weekly_distance),
                     percent=round(session.volume_fraction * 100),
-                    usual=distance(session.usual_weekly_km),
+                    usual=distance(session.usual_distance),
                 )
             )
         lines += [
@@ -71,10 +73,7 @@ def render_plan(plan: DailyPlan, texts: Texts) -> str:
 
 
 def distance(km: float) -> str:
-    """A distance in kilometres as people write it: "20", "7.5".
-
-    (Kilometres only: the profile stores the weekly volume in km and no unit preference
-    yet; a miles display belongs here once the athlete's unit is stored.)"""
+    """A distance as people write it: "20", "7.5" (in whichever unit it is given)."""
     return f"{km:.0f}" if float(km).is_integer() else f"{km:.1f}"
 
 

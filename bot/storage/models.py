@@ -160,6 +160,8 @@ class Athlete(_Base, table=True):
     diagnosis_date: date | None = None
     sport: str | None = Field(default=None, sa_type=sa.String(64))
     weekly_volume_km: float | None = None
+    #: The unit the athlete typed the volume in (readings.yaml `distance` id; None: km).
+    distance_unit: str | None = Field(default=None, sa_type=sa.String(8))
     weight_bearing: str | None = Field(default=None, sa_type=sa.String(64))
     reds_answers: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
 

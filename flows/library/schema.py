@@ -668,6 +668,8 @@ class ReadingsFile(Model):
     zone_offsets: dict[str, str]
     #: When free text or a check-in note reads like a symptom or a question.
     symptom_words: SymptomWords
+    #: /learn topics by typed words ("bone health" -> bone_biology): topic id -> words.
+    topic_words: dict[str, list[str]] = Field(default_factory=dict)
     messages: dict[str, Message]
 
     @field_validator("zone_offsets")

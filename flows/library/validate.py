@@ -282,6 +282,9 @@ def _readings_problems(library: Library, file: str) -> list[str]:
     ):
         for qid in sorted(set(qids) - ids):
             problems.append(f"{file}: {table_name}: no question has the id {qid!r}")
+    known_topics = set(library.education.topics) if "education" in library.loaded else None
+    for topic in sorted(set(readings.topic_words) - (known_topics or set(readings.topic_words))):
+        problems.append(f"{file}: topic_words.{topic}: not a topic of education.yaml")
     zones = available_timezones()
     for name, zone in {**readings.zone_aliases, **readings.zone_offsets}.items():
         if zone not in zones:

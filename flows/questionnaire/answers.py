@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from typing import Any
 
@@ -54,7 +54,12 @@ class Parsed:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
+    """A typed answer the question cannot take. ``asks``: the text is a question back (the
+    answer fits several options: "Which part of the shin…?"), shown as it is rather than
+    after "I could not read that"."""
+
     text: str
+    asks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,9 +253,11 @@ def _ambiguous(r: _Reading, values: tuple[str, ...]) -> Refusal:
     joiner = r.readings.messages["refusal.or"].text if r.readings else " or "
     candidates = ", ".join(labels[:-1]) + joiner + labels[-1] if len(labels) > 1 else labels[0]
     example = _first_synonym(r, values[0]) or labels[0]
-    return _refuse(
-        r, "refusal.ambiguous", text=r.raw.strip(), candidates=candidates, example=example
+    what = strip_words(r.text, r.readings.filler if r.readings else [], prefix=True)
+    refusal = _refuse(
+        r, "refusal.ambiguous", text=what or r.raw.strip(), candidates=candidates, example=example
     )
+    return replace(refusal, asks=True)
 
 
 def _first_synonym(r: _Reading, value: str) -> str | None:
@@ -267,7 +274,8 @@ def _read_zone(r: _Reading) -> Parsed | Refusal | None:
     found = read_zone(r.raw, aliases, offsets, lead)
     if isinstance(found, ZoneChoice):
         examples = "”, “".join(found.cities)
-        return _refuse(r, "refusal.zone_ambiguous", text=found.name, examples=examples)
+        refusal = _refuse(r, "refusal.zone_ambiguous", text=found.name, examples=examples)
+        return replace(refusal, asks=True)
     if found is None:
         return None
     return Parsed(found)
@@ -349,6 +357,24 @@ def _distance(r: _Reading) -> float | None:
             value = amount(stripped, words)
             return None if value is None else round(value * unit.km, 1)
     return amount(text, words)
+
+
+def distance_unit(question: Question, raw_text: str, readings: ReadingsFile) -> str | None:
+    """The unit (an id of readings.yaml `distance`: "km", "mi") a typed answer to a
+    distance question is given in: the one it names ("25 miles"), else the question's own
+    ("40"). None when the question is not a distance question or the text is unreadable."""
+    unit_id = (question.unit or "").lower()
+    if question.type is not QuestionType.NUMBER or unit_id not in readings.distance:
+        return None
+    try:
+        text = normalise(raw_text)
+    except OddDigits:
+        return None
+    text = strip_words(text, readings.per_week, prefix=False)
+    for name, unit in readings.distance.items():
+        if strip_words(text, unit.words, prefix=False) != text:
+            return name
+    return unit_id
 
 
 def _read_number(r: _Reading) -> Parsed | Refusal:

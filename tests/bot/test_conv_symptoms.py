@@ -230,3 +230,28 @@ async def test_garbage_and_a_stale_press_on_the_report(harness: Harness) -> None
     _, events, open_dialogue = await _state(harness, ann.user_id)
     assert open_dialogue
     assert not [e for e in events if e.kind == "symptom_report"]
+
+
+async def test_a_symptom_typed_while_a_check_in_question_is_open(harness: Harness) -> None:
+    """The morning check-in stays open for hours: a symptom typed then is not an answer to
+    the question on screen, but the report is offered at once."""
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    await ann.send("my shin really hurts now and I'm limping")
+    offer = await ann.expect("I could not read that")
+    assert "Report a problem" in offer.text
+    assert offer.labels == ["Report a problem"]
+    await ann.press("Report a problem")
+    await ann.expect("four quick questions")
+    await ann.expect("Where is it?")
+    await ann.press("Where my injury is")
+    await ann.expect("is any of these true")
+    await ann.press("I'm limping")
+    await ann.expect("Please contact your clinician")
+    # The check-in is still open: /checkin asks it again.
+    await ann.send("/checkin")
+    await ann.expect("Good morning")
+    await ann.expect("wake you")

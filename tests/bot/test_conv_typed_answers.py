@@ -26,8 +26,12 @@ async def _athlete(harness: Harness, user_id: int) -> Athlete:
     return athlete
 
 
-async def _refused(chat: ChatDriver, *phrases: str) -> str:
-    refusal = await chat.expect("I could not read that")
+async def _refused(chat: ChatDriver, *phrases: str, asked: str | None = None) -> str:
+    """A short refusal naming ``phrases``; with ``asked``, a question back that opens with
+    it (an answer that fits several options), not "I could not read that"."""
+    refusal = await chat.expect(asked or "I could not read that")
+    if asked is not None:
+        assert refusal.text.startswith(asked), refusal.text
     assert len(refusal.text) <= SHORT, refusal.text
     for phrase in phrases:
         assert phrase in refusal.text, refusal.text
@@ -43,7 +47,13 @@ async def test_onboarding_with_natural_typed_answers(harness: Harness) -> None:
     site = await ann.expect("Where is your bone stress injury?")
     await ann.send("shin")
     # Three sites fit "shin", one of them high-risk: asked, never guessed; short.
-    text = await _refused(ann, "Inner edge of the shin", "Front of the shin", "“inner shin”")
+    text = await _refused(
+        ann,
+        "Inner edge of the shin",
+        "Front of the shin",
+        "“inner shin”",
+        asked="Which part of the shin do you mean",
+    )
     assert "Heel" not in text
     assert (await ann.message(site.message_id)).buttons == site.buttons  # keyboard kept
     await ann.send("inner shin")
@@ -104,7 +114,7 @@ async def test_sport_outside_the_list_and_zones_by_alias_and_offset(harness: Har
     await bob.send("about 40k")
     await bob.expect("time zone")
     await bob.send("United States")  # several zones: a short choice of cities
-    await _refused(bob, "New York", "Chicago")
+    await _refused(bob, "New York", "Chicago", asked="United States has more than one time zone")
     await bob.send("NYC")
     await bob.expect("morning check-in")
     await bob.send("9:30 a.m.")
@@ -159,7 +169,7 @@ async def test_settings_checks_times_against_each_other_and_reads_sites(harness:
     await dee.press("Injury site")
     await dee.expect("Where is your bone stress injury?")
     await dee.send("tibia")
-    await _refused(dee, "Front of the shin")
+    await _refused(dee, "Front of the shin", asked="Which part of the tibia do you mean")
     await dee.send("front of shin")
     await dee.expect("Saved")
     athlete = await _athlete(harness, dee.user_id)

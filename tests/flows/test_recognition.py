@@ -88,3 +88,17 @@ def test_return_to_sport_targets_in_kilometres(library: Library) -> None:
     unknown = plan_for_day(library, make_profile(), rts, DAY0, [])
     assert unknown.session is not None
     assert unknown.session.weekly_km is None
+
+
+def test_return_to_sport_targets_in_miles(library: Library) -> None:
+    """An athlete who gave "25 miles" (stored as 40.2 km) reads miles: 12 of 25 (whole
+    units from 10, as for km)."""
+    rts = RehabState(phase=Phase.RETURN_TO_SPORT, stage=1, phase_entered=DAY0, stage_entered=DAY0)
+    profile = make_profile(weekly_volume_km=40.2, distance_unit="mi")
+    plan = plan_for_day(library, profile, rts, DAY0, [])
+    assert plan.session is not None
+    assert plan.session.distance_unit == "mi"
+    assert (plan.session.weekly_distance, plan.session.usual_distance) == (12.0, 25.0)
+    km = plan_for_day(library, make_profile(weekly_volume_km=40), rts, DAY0, [])
+    assert km.session is not None
+    assert (km.session.distance_unit, km.session.weekly_distance) == ("km", 20.0)
