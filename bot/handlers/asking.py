@@ -61,9 +61,16 @@ async def ask(
     keyboard = question_keyboard(
         at.question, nonce=nonce, index=at.index, texts=services.texts, ticked=ticked
     )
-    outcome = await deliver(context, chat_id, preface) if preface else SendOutcome[Message].sent()
-    if outcome.status is SendStatus.SENT:
-        # A message of its own: the question's message is edited to echo the answer.
+    outcome = (
+        await deliver(context, chat_id, preface, at_most_once=True)
+        if preface
+        else SendOutcome[Message].sent()
+    )
+    if outcome.status not in (SendStatus.BLOCKED, SendStatus.MIGRATED):
+        # The preface (a check-in's intro, a reminder's nudge) only introduces the question:
+        # whatever became of it, the question goes out (an intro that failed every retry
+        # once made a whole check-in missed: the 100 x 7 soak). Neither is sent twice after
+        # a time-out. A message of its own: the question's message is edited to echo the answer.
         outcome = await deliver(context, chat_id, text, keyboard, at_most_once=True)
     if outcome.status is SendStatus.BLOCKED and deactivate_if_blocked and chat_id > 0:
         await deactivate(services, chat_id)

@@ -62,3 +62,17 @@ async def test_the_reminder_asks_the_undelivered_question(harness: Harness) -> N
     assert report.reminded == 1
     await ann.expect("gentle reminder")
     await ann.expect("on getting up")
+
+
+async def test_a_check_in_whose_intro_cannot_be_sent_still_asks_its_question(
+    harness: Harness,
+) -> None:
+    """Found by the 100 x 7 soak: the intro of a weekly check-in failed every attempt (two
+    time-outs, two 5xx), and the whole check-in was recorded missed. The intro only
+    introduces the question: whatever becomes of it, the question goes out."""
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    await harness.sandbox.set_faults(fail_next={"sendMessage": 4})
+    report = await harness.tick()
+    assert (report.sent, report.missed) == (1, 0)
+    await ann.expect("wake you")
