@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from flows.cadence import EVENING, due_slots
 from flows.calibration import cell_of
 from flows.checkin import DailyCheckIn, DayRecord
 from flows.clearances import apply_clearance
@@ -359,6 +360,7 @@ def simulate(
             context = {
                 "phase": main_line_phase(state).value,
                 "planned_session": plan.session is not None and not plan.is_rest_day,
+                "evening_due": EVENING in due_slots(state.phase, None, weekly_day=False),
                 **self_tests_due(library.protocol, state, history),
             }
             checkin, _ = through_forms(library, checkin, context)

@@ -43,6 +43,7 @@ from bot.storage import (
     start_dialogue,
 )
 from bot.storage.models import CheckinStatus, Dialogue
+from flows.cadence import due_slots
 from flows.checkin import DailyCheckIn, DayRecord
 from flows.engine import HISTORY_DAYS, Decision, decide
 from flows.milestones import moved_by
@@ -113,6 +114,9 @@ def _context(
         "stage": (athlete.rehab_state or {}).get("stage", 1),
         "site": athlete.injury_site,
         "planned_session": planned_session,
+        # No evening check-in in this cadence: the morning asks the safety screen.
+        "evening_due": Slot.EVENING.value
+        in due_slots(athlete.phase, athlete.checkin_cadence, weekly_day=True),
         **tests_due,
         "date": today.isoformat(),
     }

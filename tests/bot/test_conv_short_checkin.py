@@ -6,12 +6,14 @@ and the finished check-in collapsed into one recap."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from telegram import Update
 
-from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins
+from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins, save_athlete
+from flows.phases import Phase
+from flows.state import RehabState
 from sandbox.driver import UserMessage
 
 if TYPE_CHECKING:
@@ -250,3 +252,44 @@ async def test_a_typed_answer_delivered_twice_answers_one_question(harness: Harn
     assert "note" not in dialogue.answers
     await ann.press("Skip")
     await ann.expect("Evening summary")
+
+
+async def test_in_maintenance_the_morning_carries_the_safety_screen(harness: Harness) -> None:
+    """Maintenance asks one check-in a day (the morning): the safety screen comes with it,
+    and a tick escalates in the same reply."""
+    ann = await harness.onboard("Ann")
+    start = (MORNING - timedelta(days=30)).date()
+    async with harness.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, ann.user_id)
+        assert athlete is not None
+        state = RehabState(Phase.MAINTENANCE, 1, start, start)
+        athlete.rehab_state = state.to_dict()
+        athlete.phase = state.phase.value
+        await save_athlete(session, athlete, harness.clock.now())
+    harness.clock.set(MORNING)
+    await ann.send("/checkin")
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    await answer_by_buttons(ann, ["No", "0"])
+    screen = await ann.expect("Since yesterday, any of these?")
+    await ann.press("Groin or hip pain")
+    await until_buttons(
+        ann,
+        screen.message_id,
+        [
+            "Limping",
+            "Swelling / sore spot",
+            "✓ Groin or hip pain",
+            "Pain in a new place",
+            "Can't bear weight",
+            "Done",
+        ],
+    )
+    await ann.press("Done")
+    escalation = await ann.expect("Please contact your clinician")
+    assert "groin" in escalation.text.lower()
+    rows, dialogue = await rows_of(harness, ann)
+    assert dialogue is None
+    (morning,) = rows
+    assert morning.decision is not None
+    assert morning.decision["red_flags"] == ["groin_pain"]

@@ -83,12 +83,30 @@ def _weekly(library: Library, context: dict[str, Any], day: DailyCheckIn) -> Any
 
 
 def test_stable_morning_asks_four_questions(library: Library) -> None:
-    got, asked, flags = run(library, "morning", {"phase": "walk_run"}, STABLE)
+    got, asked, flags = run(library, "morning", {"phase": "walk_run", "evening_due": True}, STABLE)
     assert ids(asked) == ["night_pain", "next_morning_pain", "sleep_quality", "fear"]
     assert not flags
     # No pain on getting up records no pain at rest: the engine sees the same day.
     assert got.pain_rest == 0
     assert got.sleep_hours is None  # a good night: hours not asked
+
+
+def test_a_morning_without_an_evening_carries_the_safety_screen(library: Library) -> None:
+    # Maintenance (or the light weekly check): no evening check-in, so the morning asks it.
+    context = {"phase": "maintenance", "evening_due": False}
+    got, asked, flags = run(library, "morning", context, STABLE)
+    assert ids(asked) == [
+        "night_pain",
+        "next_morning_pain",
+        "warning_signs",
+        "sleep_quality",
+        "fear",
+    ]
+    assert not flags
+    assert got.limp is False
+    _, asked, flags = run(library, "morning", context, replace(STABLE, swelling=True))
+    assert flags == (RedFlag.SWELLING,)
+    assert ids(asked)[-1] == "warning_signs"  # the check-in ends there
 
 
 def test_morning_pain_asks_rest_pain_and_a_poor_night_asks_hours(library: Library) -> None:
@@ -301,6 +319,24 @@ REACHABLE = {
 
 def test_every_red_flag_is_known_here() -> None:
     assert set(REACHABLE) | {RedFlag.PAIN_TREND, RedFlag.HIGH_RISK_PATTERN} == set(RedFlag)
+
+
+#: With no evening check-in (maintenance): the morning's screen carries the signs; walking
+#: pain is an evening question.
+MORNING_ONLY = set(REACHABLE) - {RedFlag.WALKING_PAIN}
+
+
+@pytest.mark.parametrize("flag", sorted(MORNING_ONLY), ids=str)
+def test_every_red_flag_but_walking_pain_is_reachable_without_an_evening(
+    library: Library, flag: RedFlag
+) -> None:
+    day = replace(STABLE, **REACHABLE[flag])
+    context = {"phase": "maintenance", "planned_session": True, "evening_due": False}
+    raised: set[RedFlag] = set()
+    for name in ("morning", "weekly"):
+        _, _, flags = run(library, name, context, day)
+        raised.update(flags)
+    assert flag in raised
 
 
 @pytest.mark.parametrize("flag", list(REACHABLE), ids=str)
