@@ -164,8 +164,9 @@ async def checks(store: Any, days: int, athletes: int) -> dict[str, int]:
     }
 
 
-#: Benign answers by button token, in order of preference (no / 0 / skip / the first).
-PREFERRED = ("n", "0", "skip")
+#: Benign answers by button token, in order of preference (no / 0 / "None of these" / skip /
+#: the first).
+PREFERRED = ("n", "0", "none", "skip")
 
 
 def benign(message: Any) -> str | None:
@@ -318,13 +319,12 @@ async def run(
 
 async def main_async(args: argparse.Namespace) -> None:
     quiet_logs()
-    print(
-        f"bench/multiworker: {args.athletes} athletes x {args.days} days, PostgreSQL, {cpu_note()}"
-    )
+    size = "light load only" if args.light_only else f"{args.athletes} athletes x {args.days} days"
+    print(f"bench/multiworker: {size}, PostgreSQL, {cpu_note()}")
     with tempfile.TemporaryDirectory(prefix="remodel-mw-") as tmp:
         directory = Path(tmp)
         lines = []
-        for workers in (1, 2, 3):
+        for workers in () if args.light_only else (1, 2, 3):
             result, found, late, flooded = await run(
                 args.database_url,
                 workers,
@@ -339,9 +339,9 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"   checks: {found}, late or duplicate messages {late}, 429s {flooded}"
                 + ("  (one worker SIGKILLed on day 3)" if workers == 3 else "")
             )
-        presses = args.days * 7
-        echo = await run_echo(args.athletes, presses, args.athletes)
-        print(echo.line())
+        if not args.light_only:
+            echo = await run_echo(args.athletes, args.days * 7, args.athletes)
+            print(echo.line())
         light, found, late, flooded = await run(
             args.database_url, 3, args.light, 2, directory, light=True
         )
@@ -360,6 +360,9 @@ def main() -> None:
     parser.add_argument("--athletes", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--light", type=int, default=20)
+    parser.add_argument(
+        "--light-only", action="store_true", help="only the light-load latency run (minutes)"
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
