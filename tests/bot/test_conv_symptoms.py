@@ -23,7 +23,6 @@ pytest_plugins = ["conversation_fixtures"]
 MORNING = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 EVENING = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
-MORNING_BUTTONS = ["No", "1", "0", "7", "2"]
 TREND = "check-in adherence, the current phase and the pain trend"
 
 
@@ -147,15 +146,7 @@ async def test_symptom_command_with_nothing_alarming(harness: Harness) -> None:
 
 async def test_checkin_after_done_offers_the_report(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    harness.clock.set(MORNING)
-    await harness.tick()
-    await ann.expect("Good morning")
-    await ann.expect("wake you")
-    for number, label in enumerate(MORNING_BUTTONS):
-        await ann.press(label)
-        if number < len(MORNING_BUTTONS) - 1:
-            await ann.next_message()
-    await harness.drain(ann)
+    await harness.answer_morning(ann, MORNING)
     harness.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     await ann.send("/checkin")
     done = await ann.expect("already answered this check-in today")
@@ -175,15 +166,7 @@ async def test_checkin_after_done_offers_the_report(harness: Harness) -> None:
 
 async def test_a_note_that_asks_a_question_gets_a_reply(harness: Harness) -> None:
     ann = await harness.onboard("Ann")
-    harness.clock.set(MORNING)
-    await harness.tick()
-    await ann.expect("Good morning")
-    await ann.expect("wake you")
-    for number, label in enumerate(MORNING_BUTTONS):
-        await ann.press(label)
-        if number < len(MORNING_BUTTONS) - 1:
-            await ann.next_message()
-    await harness.drain(ann)
+    await harness.answer_morning(ann, MORNING)
     harness.clock.set(EVENING)
     await harness.tick()
     await ann.expect("How did today go?")
