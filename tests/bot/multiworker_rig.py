@@ -106,8 +106,10 @@ class Worker:
         if not migrate:
             args.append("--no-migrate")
         with self.log.open("ab") as out:
+            # A session of its own, so that a kill takes the worker's render pool with it
+            # (an orphaned pool process outlived every test run otherwise).
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, *args, env=env, stdout=out, stderr=out
+                sys.executable, *args, env=env, stdout=out, stderr=out, start_new_session=True
             )
 
     async def wait_healthy(self, timeout: float = 90.0) -> dict[str, object]:  # noqa: ASYNC109
@@ -126,9 +128,10 @@ class Worker:
         raise AssertionError(f"worker {self.index} never became healthy: {self.tail()}")
 
     def kill(self) -> None:
-        """SIGKILL: no chance to finish anything."""
+        """SIGKILL the worker and its children (as a container stop would): no chance to
+        finish anything."""
         if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     async def stop(self) -> int | None:
         """SIGTERM and wait (graceful)."""
