@@ -10,6 +10,13 @@ clock step) instead of the repeating job. Protocol, one line each way::
 
     -> at 2026-03-02T07:30:00+00:00      <- ok
     -> tick                              <- {"sent": 3, ...}   (the TickReport)
+    -> tick 2026-03-02T07:30:00+00:00    <- {"sent": 3, ...}   (both in one round trip)
+    -> idle                              <- {"queued": 0, "processing": 0}
+
+``idle`` is what the driver's settle check asks the bot: updates PTB has fetched but not
+started (``queued``) and updates being processed (``processing``, which includes a handler
+sleeping before a retry). The sandbox knows the rest (updates not yet fetched, requests
+being served).
 
 "ready" is printed once the bot polls. Loopback only.
 """
@@ -74,8 +81,16 @@ async def main(args: argparse.Namespace) -> None:
                 clock.set(datetime.fromisoformat(arg))
                 print("ok", flush=True)
             elif command == "tick":
+                if arg:
+                    clock.set(datetime.fromisoformat(arg))
                 report = await ticker.tick()
                 print(json.dumps(dataclasses.asdict(report)), flush=True)
+            elif command == "idle":
+                state = {
+                    "queued": app.update_queue.qsize(),
+                    "processing": app.update_processor.current_concurrent_updates,
+                }
+                print(json.dumps(state), flush=True)
             elif command == "quit":
                 break
     await store.dispose()

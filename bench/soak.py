@@ -11,8 +11,16 @@ never of timing (``answer_for``). A question is recognised by its text (the ques
 own wording), answered with its button, or typed where it has none.
 
 The clock moves in 30-minute steps over the whole period; after each step the driver runs
-one tick in the bot and, when anything was sent, waits until every chat has been quiet for a
-while (longer in the faulty run, whose hangs deliver late). The faulty run adds sandbox
+one tick in the bot (one stdin round trip: ``tick ISO``) and, when anything was sent, waits
+until the step has **settled** (``settled``): no update waiting in the sandbox, no Bot API
+request being served (the sandbox's ``in_flight`` gauge, so a hung send that the bot timed
+out on still holds the step until it is delivered late), none queued or processed in the bot
+(its ``idle`` command), every athlete has read its chat and answered, over ``--quiet``
+seconds of unchanged counters. (Until 2026-12-07 a busy step ended after fixed quiet periods
+of 2 s, 10 s in the faulty run, which cost most of the faulty run's wall time and only
+guessed at the same.) The athletes read their chats straight from the in-process sandbox's
+store, woken by its change events, instead of 200 control-API long polls; what they send
+goes through the control API as before. The faulty run adds sandbox
 faults after onboarding (``--error-rate`` 5xx, ``--hang-rate`` hangs of ``--hang-seconds``,
 ``--flood-rate`` 429s) and ``--kills`` SIGKILLs of the bot at random moments while athletes
 are answering (then a restart and a tick, as the repeating job would do).
@@ -42,7 +50,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +66,8 @@ START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/London")
 STEP = timedelta(minutes=30)
 FIRST_USER = 100_000_001
+#: seconds between two probes of the settle check
+PROBE = 0.05
 
 #: Red-flag and symptom questions: "no", except rarely (a deterministic few say yes).
 SYMPTOMS = {
@@ -216,66 +226,79 @@ class BotProcess:
 
 @dataclass
 class World:
-    """What the athletes share: the simulated day and the last time anything happened."""
+    """What the athletes share: the simulated day, and what the settle check reads."""
 
     day: int = 0
-    last_activity: float = field(default_factory=time.monotonic)
     done: bool = False
     answers_given: int = 0
-
-    def touch(self) -> None:
-        self.last_activity = time.monotonic()
+    #: athletes between reading new messages and their answer being accepted
+    acting: int = 0
+    #: the last message id each athlete has read, by user id
+    seen: dict[int, int] = field(default_factory=dict)
 
 
 async def athlete_loop(
-    index: int, sandbox: Any, user_id: int, world: World, questions: Questions
+    index: int, sandbox: Any, store: Any, user_id: int, world: World, questions: Questions
 ) -> None:
-    """Answer every question shown, until the run ends (deterministic answers)."""
+    """Answer every question shown, until the run ends (deterministic answers).
+
+    The athlete reads its chat straight from the in-process sandbox's store (waking on the
+    chat's change event) instead of long-polling the control API: 200 idle long polls
+    re-issued every 2 s cost the driver's core more than the answers did. Its presses and
+    messages still go through the control API, so the bot sees real updates."""
     from sandbox.driver import BotMessage, ChatDriver, SandboxError
 
-    chat = ChatDriver(sandbox, user_id, user_id)
-    seen = 0
+    driver = ChatDriver(sandbox, user_id, user_id)
+    chat = store.chats[user_id]
+    seen = world.seen[user_id] = 0
     while not world.done:
-        try:
-            entries = await sandbox.request(
-                "GET",
-                f"chats/{user_id}/messages",
-                params={"after_message_id": seen, "wait": 2},
-            )
-        except Exception:
-            await asyncio.sleep(0.5)
+        waiter = chat.changed  # taken before looking, so a change meanwhile still wakes us
+        last = next(reversed(chat.messages), 0)
+        if last <= seen:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), 5.0)
             continue
-        for entry in entries:
-            seen = max(seen, entry["message_id"])
-            if entry["side"] != "bot":
-                continue
-            world.touch()
-            message = BotMessage.from_entry(entry)
-            question = questions.match(message.text)
-            if question is None:
-                continue
-            answer = answer_for(index, world.day, question)
-            try:
-                if answer.token is not None:
-                    data = next(
-                        (
-                            b.callback_data
-                            for row in message.buttons
-                            for b in row
-                            if b.callback_data and b.callback_data.split(":")[-1] == answer.token
-                        ),
-                        None,
-                    )
-                    if data is None:
-                        continue  # no such button on this message: nothing to press
-                    await chat.press_data(message.message_id, data)
-                else:
-                    assert answer.text is not None
-                    await chat.send(answer.text)
-                world.answers_given += 1
-                world.touch()
-            except SandboxError:
-                continue  # e.g. the keyboard was removed meanwhile: a person cannot press
+        world.acting += 1
+        try:
+            # A snapshot of the new messages, as a transcript poll would have returned them.
+            entries = [
+                store.transcript_entry(m)
+                for mid in range(seen + 1, last + 1)
+                if (m := chat.messages.get(mid)) is not None and not m.deleted
+            ]
+            seen = last
+            for entry in entries:
+                if entry["side"] != "bot":
+                    continue
+                message = BotMessage.from_entry(entry)
+                question = questions.match(message.text)
+                if question is None:
+                    continue
+                answer = answer_for(index, world.day, question)
+                try:
+                    if answer.token is not None:
+                        data = next(
+                            (
+                                b.callback_data
+                                for row in message.buttons
+                                for b in row
+                                if b.callback_data
+                                and b.callback_data.split(":")[-1] == answer.token
+                            ),
+                            None,
+                        )
+                        if data is None:
+                            continue  # no such button on this message: nothing to press
+                        await driver.press_data(message.message_id, data)
+                    else:
+                        assert answer.text is not None
+                        await driver.send(answer.text)
+                    world.answers_given += 1
+                except SandboxError:
+                    continue  # e.g. the keyboard was removed meanwhile: a person cannot press
+        finally:
+            world.seen[user_id] = seen
+            world.acting -= 1
 
 
 async def onboard(sandbox: Any, user_id: int) -> None:
@@ -329,6 +352,62 @@ class RunResult:
     stats: dict[str, Any]
     transcripts: dict[int, list[str]] = field(default_factory=dict)
     kill_log: list[str] = field(default_factory=list)
+    #: where the wall time went: onboarding, ticks, settling (seconds), busy/unsettled steps
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+def _timing(timing: dict[str, float]) -> str:
+    return ", ".join(
+        f"{name} {value:.0f}" if name.endswith("steps") else f"{name} {value:.0f} s"
+        for name, value in sorted(timing.items())
+    )
+
+
+async def settled(
+    store: Any, bot: BotProcess, world: World, user_ids: list[int], calm: float, limit: float
+) -> bool:
+    """Wait until nothing can still happen in this step; False after ``limit`` seconds.
+
+    Settled means, at every probe over ``calm`` seconds (and at least three probes):
+    no update waiting in the sandbox (fetched ones stay there until getUpdates confirms
+    them), no Bot API request being served other than the long poll (**a hung send counts
+    until the sandbox serves it**, also after the bot timed out on it or was killed, so a
+    late delivery cannot fall after the step), no update queued or being processed in the
+    bot (a handler sleeping before a retry counts), no athlete between reading and
+    answering, every athlete has read its whole chat, and no request, message or answer
+    happened between the first and the last probe. This replaces the former fixed quiet
+    periods (2 s after the last message; 10 s with hangs), which only guessed at the same.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+
+    def fingerprint() -> tuple[int, ...]:
+        requests = sum(n for m, n in store.stats.requests.items() if m != "getUpdates")
+        return (requests, store.stats.messages_delivered, world.answers_given)
+
+    async def quiet_now() -> bool:
+        if store.updates or world.acting:
+            return False
+        if any(n for m, n in store.stats.in_flight.items() if m != "getUpdates"):
+            return False
+        for user_id in user_ids:
+            if next(reversed(store.chats[user_id].messages), 0) > world.seen.get(user_id, 0):
+                return False
+        answer = await bot.command("idle")
+        if answer is None:
+            return False
+        state = json.loads(answer)
+        return not state["queued"] and not state["processing"]
+
+    while loop.time() < deadline:
+        since, mark, probes = loop.time(), fingerprint(), 0
+        while await quiet_now() and fingerprint() == mark:
+            probes += 1
+            if probes >= 3 and loop.time() - since >= calm:
+                return True
+            await asyncio.sleep(PROBE)
+        await asyncio.sleep(PROBE)
+    return False
 
 
 def _transcripts(store: Any) -> dict[int, list[str]]:
@@ -470,12 +549,10 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
 
         await asyncio.gather(*(onboard_one(u) for u in user_ids))
         loops = [
-            asyncio.create_task(athlete_loop(i, sandbox, u, world, questions))
+            asyncio.create_task(athlete_loop(i, sandbox, server.store, u, world, questions))
             for i, u in enumerate(user_ids)
         ]
-        quiet = args.quiet
         if faulty:
-            quiet = args.quiet + (args.hang_seconds + 2.0 if args.hang_rate else 2.0)
             await sandbox.request(
                 "PUT",
                 "faults",
@@ -499,15 +576,28 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
         kill_steps = set(rng.sample(active_steps, kill_count))
         kills = 0
         kill_log: list[str] = []
+        timing: defaultdict[str, float] = defaultdict(float)
+        onboarded = time.monotonic()
+        timing["onboarding"] = onboarded - started
 
-        async def wait_quiet() -> None:
-            # Activity is a timestamp the athletes' loops move: sleep until it is old enough.
-            while (left := quiet - (time.monotonic() - world.last_activity)) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(left)
+        async def settle() -> None:
+            waited = time.monotonic()
+            if not await settled(
+                server.store, bot, world, user_ids, args.quiet, args.settle_timeout
+            ):
+                timing["unsettled steps"] += 1
+                print(
+                    f"... {label} run: {clock.now().isoformat()} did not settle within "
+                    f"{args.settle_timeout:g} s; going on",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            timing["settling"] += time.monotonic() - waited
 
         async def tick() -> dict[str, Any]:
-            await bot.command(f"at {clock.now().isoformat()}")
-            answer = await bot.command("tick")
+            ticked = time.monotonic()
+            answer = await bot.command(f"tick {clock.now().isoformat()}")
+            timing["ticks"] += time.monotonic() - ticked
             return json.loads(answer) if answer else {}
 
         for step in range(1, steps + 1):
@@ -526,17 +616,20 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
                 await tick()  # the repeating job's first tick after a start
                 busy = True
             if busy:
-                world.touch()
-                await wait_quiet()
+                timing["busy steps"] += 1
+                await settle()
             if step % int(timedelta(days=1) / STEP) == 0:
                 print(
                     f"... {label} run: day {step * STEP / timedelta(days=1):.0f} of {args.days}, "
-                    f"{world.answers_given} answers, {time.monotonic() - started:.0f} s",
+                    f"{world.answers_given} answers, {time.monotonic() - started:.0f} s "
+                    f"({_timing(timing)})",
                     file=sys.stderr,
                     flush=True,
                 )
-        await wait_quiet()
+        await settle()
         world.done = True
+        for user_id in user_ids:
+            server.store.chats[user_id].notify()  # wake the athletes so that they see done
         await asyncio.gather(*loops, return_exceptions=True)
         stats = await sandbox.request("GET", "stats")
         await bot.stop()
@@ -559,6 +652,7 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
             stats=stats,
             transcripts=_transcripts(server.store),
             kill_log=kill_log,
+            timing=dict(timing),
         )
 
 
@@ -653,6 +747,7 @@ def report(args: argparse.Namespace, clean: RunResult, faulty: RunResult, c: Com
             f"5xx {run.stats.get('answered_5xx')}, 429 {run.stats.get('answered_429')}, "
             f"4xx {run.stats.get('answered_4xx')}, wall {run.wall:.0f} s"
         )
+        lines.append(f"      time: {_timing(run.timing)}")
         for refusal, n in (run.stats.get("refusals") or {}).items():
             lines.append(f"      4xx: {n} x {refusal}")  # e.g. getUpdates 409 at a restart
     lines += [
@@ -709,7 +804,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--hang-seconds", type=float, default=6.0)
     p.add_argument("--flood-rate", type=float, default=0.02)
     p.add_argument(
-        "--quiet", type=float, default=2.0, help="seconds of silence that end a busy step"
+        "--quiet",
+        type=float,
+        default=0.3,
+        help="seconds the settle check must hold before a busy step ends (see settled())",
+    )
+    p.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=300.0,
+        help="give up settling a step after this long (printed, counted as unsettled)",
     )
     p.add_argument("--database-url", default=os.environ.get("SOAK_DATABASE_URL"))
     p.add_argument(

@@ -114,15 +114,19 @@ class BotHandler(_JsonHandler):
             if method is None:
                 raise not_found()
             stats.requests[method] += 1
-            fault = server.faults.server_error(method)
-            if fault is not None:
-                raise fault
-            hang = server.faults.hang(method)
-            if hang:
-                await asyncio.sleep(hang)
-            raw, uploads = self._arguments()
-            params = coerce(METHODS[method], raw, uploads, strict=server.strict)
-            result = await server.bot.call(method, params)
+            stats.in_flight[method] += 1
+            try:
+                fault = server.faults.server_error(method)
+                if fault is not None:
+                    raise fault
+                hang = server.faults.hang(method)
+                if hang:
+                    await asyncio.sleep(hang)
+                raw, uploads = self._arguments()
+                params = coerce(METHODS[method], raw, uploads, strict=server.strict)
+                result = await server.bot.call(method, params)
+            finally:
+                stats.in_flight[method] -= 1
         except ApiError as exc:
             if exc.code == 429:
                 stats.answered_429 += 1

@@ -209,6 +209,10 @@ class Stats:
     answered_429: int = 0
     messages_delivered: int = 0
     updates_delivered: int = 0
+    #: Bot API requests being served right now, by method (a gauge, not a counter): a held
+    #: ("hung") request counts until it is served, even after its client gave up, so a
+    #: harness can tell that a timed-out send may still deliver late.
+    in_flight: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         """As the control API shows them."""
@@ -221,6 +225,7 @@ class Stats:
             "answered_429": self.answered_429,
             "messages_delivered": self.messages_delivered,
             "updates_delivered": self.updates_delivered,
+            "in_flight": {k: v for k, v in sorted(self.in_flight.items()) if v},
         }
 
 

@@ -306,11 +306,14 @@ async def test_hang_next_holds_the_next_request_then_serves_it(
     await driver.set_faults(hang_next={"sendMessage": 1}, hang_seconds=0.5)
     with pytest.raises(TimedOut):
         await bot.send_message(ann.id, "slow", read_timeout=0.1)
+    # The held request is still being served: the stats say so until it is delivered.
+    assert (await driver.stats())["in_flight"] == {"sendMessage": 1}
     await bot.send_message(ann.id, "fast", read_timeout=0.4)
     chat = driver.chat(ann.id)
     assert (await chat.expect("fast")).text == "fast"
     assert (await chat.expect("slow")).text == "slow"  # the timed-out send, delivered late
     assert (await driver.set_faults())["hang_next"] == {}
+    assert (await driver.stats())["in_flight"] == {}
 
 
 async def test_unknown_method_token_and_strict_parameters(sandbox_server: SandboxServer) -> None:
