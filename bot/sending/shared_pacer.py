@@ -56,7 +56,7 @@ def hold_key(chat_id: int) -> int:
     return chat_id + HOLD_OFFSET
 
 
-#: The global bucket of calls that are not messages (edits, callback answers...); messages
+#: The global bucket of calls that are not messages (edits, deletions...); messages
 #: use key 0. Below every chat id and hold key.
 CALLS_KEY = -(1 << 61)
 
@@ -126,7 +126,7 @@ class SharedPacer:
             await asyncio.sleep(-delay)  # the chat is not ready: nothing was reserved
 
     async def wait_call(self, chat_id: int) -> None:
-        """Sleep until an edit / callback answer / leaveChat may go (global bucket, after any
+        """Sleep until an edit / deletion / leaveChat may go (global bucket, after any
         RetryAfter hold of ``chat_id``; the chat's message budget is not charged)."""
         await self._sit_out_hold(chat_id)
         while True:
