@@ -382,9 +382,7 @@ async def run(
                         messages += outcome
                 if chaos is not None:
                     await chaos
-                    print(
-                        f"  day {day}: worker {len(pool)} SIGKILLed, {killed} updates in flight"
-                    )
+                    print(f"  day {day}: worker {len(pool)} SIGKILLed, {killed} updates in flight")
             result.seconds = answering
             # Let the last replies (the /today's later parts) arrive before reading the chats.
             for lean in chats.values():
