@@ -20,7 +20,8 @@ ENV PATH=/opt/remodel/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     MPLCONFIGDIR=/tmp/matplotlib
-RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home remodel
+RUN groupadd --system --gid 10001 remodel \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --create-home remodel
 COPY --from=build /opt/remodel /opt/remodel
 WORKDIR /app
 # Numeric, so the host and Kubernetes' runAsNonRoot can tell it is not root.
