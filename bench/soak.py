@@ -51,6 +51,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -520,7 +521,17 @@ async def database(database_url: str | None, workdir: Path, label: str) -> Any:
         await admin.dispose()
 
 
-async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> RunResult:
+#: ``checkpoint(label, day, dump)``: called at the end of each simulated day
+Checkpoint = Callable[[str, int, dict[str, Any]], Awaitable[None]]
+
+
+async def run_once(
+    args: argparse.Namespace,
+    *,
+    faulty: bool,
+    workdir: Path,
+    checkpoint: Checkpoint | None = None,
+) -> RunResult:
     from bot.clock import ManualClock
     from sandbox.driver import SandboxDriver
     from sandbox.server import SandboxServer
@@ -622,6 +633,11 @@ async def run_once(args: argparse.Namespace, *, faulty: bool, workdir: Path) -> 
                 timing["busy steps"] += 1
                 await settle()
             if step % int(timedelta(days=1) / STEP) == 0:
+                if checkpoint is not None:
+                    # The last busy step has settled: the database is the day's final state.
+                    await checkpoint(
+                        label, step // int(timedelta(days=1) / STEP), await dump(url, schema)
+                    )
                 print(
                     f"... {label} run: day {step * STEP / timedelta(days=1):.0f} of {args.days}, "
                     f"{world.answers_given} answers, {time.monotonic() - started:.0f} s "
@@ -788,10 +804,63 @@ def report(args: argparse.Namespace, clean: RunResult, faulty: RunResult, c: Com
     return "\n".join(lines)
 
 
+def _partial(label: str, data: dict[str, Any]) -> RunResult:
+    """A run's database at a day's end, for :func:`compare` (no transcript figures)."""
+    return RunResult(
+        label=label,
+        athletes=data["athletes"],
+        checkins=data["checkins"],
+        checkin_keys=data["checkin_keys"],
+        events=data["events"],
+        dialogues=data["dialogues"],
+        sent_twice=Counter(),
+        bot_messages=0,
+        answers_given=0,
+        kills=0,
+        wall=0.0,
+        stats={},
+    )
+
+
+class DailyComparison:
+    """Compares the two runs' databases at the end of every simulated day, as soon as both
+    have reached it, and prints the running figures: a run cut short still says how far
+    it got and what it found so far. (The clean run's dumps wait in memory for the faulty
+    run when they do not run together.)"""
+
+    def __init__(self) -> None:
+        self.dumps: dict[str, dict[int, dict[str, Any]]] = {"clean": {}, "faulty": {}}
+
+    async def __call__(self, label: str, day: int, data: dict[str, Any]) -> None:
+        self.dumps[label][day] = data
+        if not all(day in dumps for dumps in self.dumps.values()):
+            return
+        c = compare(
+            _partial("clean", self.dumps["clean"].pop(day)),
+            _partial("faulty", self.dumps["faulty"].pop(day)),
+        )
+        print(
+            f"... compared at the end of day {day}: {len(c.lost)} lost, {len(c.duplicated)} "
+            f"duplicated, {len(c.extra)} extra, {len(c.differing)} differing, {len(c.state)} "
+            f"state, {len(c.events)} event, {len(c.dialogues)} dialogue differences: "
+            f"defects {c.defects}"
+            + "".join(f"\n...     {item}" for item in [*c.lost, *c.differing, *c.state][:5]),
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 async def soak(args: argparse.Namespace) -> tuple[Comparison, str]:
+    daily = DailyComparison() if args.daily else None
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        clean = await run_once(args, faulty=False, workdir=Path(tmp))
-        faulty = await run_once(args, faulty=True, workdir=Path(tmp))
+        if args.together:
+            clean, faulty = await asyncio.gather(
+                run_once(args, faulty=False, workdir=Path(tmp), checkpoint=daily),
+                run_once(args, faulty=True, workdir=Path(tmp), checkpoint=daily),
+            )
+        else:
+            clean = await run_once(args, faulty=False, workdir=Path(tmp), checkpoint=daily)
+            faulty = await run_once(args, faulty=True, workdir=Path(tmp), checkpoint=daily)
     comparison = compare(clean, faulty)
     return comparison, report(args, clean, faulty, comparison)
 
@@ -819,6 +888,17 @@ def parser() -> argparse.ArgumentParser:
         help="give up settling a step after this long (printed, counted as unsettled)",
     )
     p.add_argument("--database-url", default=os.environ.get("SOAK_DATABASE_URL"))
+    p.add_argument(
+        "--together",
+        action="store_true",
+        help="run the fault-free and the faulty run at the same time (two bots, two sandboxes):"
+        " the faulty run's waits for held sends overlap the other run's work",
+    )
+    p.add_argument(
+        "--daily",
+        action="store_true",
+        help="compare the databases at the end of every simulated day (progress on stderr)",
+    )
     p.add_argument(
         "--explain", action="store_true", help="print the transcripts of the first 3 differences"
     )
