@@ -28,7 +28,7 @@ from flows.library.loader import Library
 from flows.library.schema import Questionnaire, QuestionType, SymptomWords
 from flows.phases import Phase
 from flows.profile import AthleteProfile
-from flows.questionnaire.flow import checkin_from_answers
+from flows.questionnaire.walk import checkin_from_answers
 from flows.reasons import Action, Reason, RedFlag
 from flows.rules.safety import red_flags
 from flows.state import RehabState
