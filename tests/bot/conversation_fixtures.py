@@ -20,6 +20,7 @@ Use it from a test module through ``pytest_plugins`` (the ``harness`` fixture)::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -275,6 +276,21 @@ async def drain(chat: ChatDriver, within: float = 0.3) -> list[BotMessage]:
             return messages
 
 
+async def tick(chat: ChatDriver, label: str) -> BotMessage:
+    """Tick ``label`` at the multi-select question on screen: press it, and wait until the
+    keyboard, redrawn in place (no new message), shows it ticked (``✓ label``). The
+    question's message as it shows then."""
+    shown = [m for m in await chat.transcript() if isinstance(m, BotMessage)]
+    message_id = next(m.message_id for m in reversed(shown) if label in m.labels)
+    await chat.press(label)
+    for _ in range(250):
+        message = await chat.message(message_id)
+        if isinstance(message, BotMessage) and f"✓ {label}" in message.labels:
+            return message
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{label!r} was not ticked on message {message_id}")
+
+
 __all__ = [
     "SHIN",
     "STABLE_MORNING",
@@ -286,4 +302,5 @@ __all__ = [
     "harness",
     "library",
     "onboard",
+    "tick",
 ]

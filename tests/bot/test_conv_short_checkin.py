@@ -130,7 +130,7 @@ async def test_a_ticked_red_flag_escalates_in_the_same_reply(harness: Harness) -
     await answer_by_buttons(ann, ["Done", "0", "0", "0"])
     screen = await ann.expect("Any of these today?")
     labels = ["Limping", "Swelling / sore spot", "Groin or hip pain", "Pain in a new place"]
-    labels.append("Can't bear weight")
+    labels += ["Can't bear weight", "Front of shin / top or edge of foot"]
     assert [b.text for row in screen.buttons for b in row] == [*labels, "None of these"]
     none_data = screen.buttons[-1][0].callback_data
     assert none_data is not None
@@ -282,6 +282,7 @@ async def test_in_maintenance_the_morning_carries_the_safety_screen(harness: Har
             "✓ Groin or hip pain",
             "Pain in a new place",
             "Can't bear weight",
+            "Front of shin / top or edge of foot",
             "Done",
         ],
     )

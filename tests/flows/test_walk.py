@@ -302,8 +302,7 @@ def test_an_includes_condition_names_an_option_of_the_earlier_question() -> None
 # --------------------------------------------------------------------------- properties
 
 #: Red flags the forms ask for, by the field that raises them. PAIN_TREND needs the
-#: history (decided at the end of the check-in, tested in test_rules); HIGH_RISK_PATTERN is
-#: asked by no questionnaire (the "new place" option names those places: NEW_SITE).
+#: history (decided at the end of the check-in, tested in test_rules).
 REACHABLE = {
     RedFlag.NIGHT_PAIN: {"night_pain": True},
     RedFlag.REST_PAIN: {"next_morning_pain": 5, "pain_rest": 6},
@@ -311,6 +310,7 @@ REACHABLE = {
     RedFlag.LIMP: {"limp": True},
     RedFlag.SWELLING: {"swelling": True},
     RedFlag.GROIN_PAIN: {"groin_pain": True},
+    RedFlag.HIGH_RISK_PATTERN: {"high_risk_pattern": True},
     RedFlag.NEW_SITE: {"new_site_pain": True},
     RedFlag.CANNOT_BEAR_WEIGHT: {"cannot_bear_weight": True},
     RedFlag.REDS_SIGNS: {"reds_signs": True},
@@ -318,7 +318,7 @@ REACHABLE = {
 
 
 def test_every_red_flag_is_known_here() -> None:
-    assert set(REACHABLE) | {RedFlag.PAIN_TREND, RedFlag.HIGH_RISK_PATTERN} == set(RedFlag)
+    assert set(REACHABLE) | {RedFlag.PAIN_TREND} == set(RedFlag)
 
 
 #: With no evening check-in (maintenance): the morning's screen carries the signs; walking
