@@ -228,10 +228,12 @@ async def onboard(
     city: str | None = None,
     morning: str = "7:30",
     evening: str = "20:00",
+    finish: bool = True,
 ) -> ChatDriver:
     """A new athlete who completes onboarding (buttons where there are buttons).
 
-    ``zone`` is a button label; with ``city`` the athlete picks "Other" and types it."""
+    ``zone`` is a button label; with ``city`` the athlete picks "Other" and types it. With
+    ``finish=False`` the athlete stops at the last question (the energy screen's offer)."""
     chat = await bot.athlete(name)
     await chat.send("/start")
     await chat.expect("Remodel")
@@ -261,6 +263,8 @@ async def onboard(
     await chat.expect("evening check-in")
     await chat.send(evening)
     await chat.expect("May I ask three short")
+    if not finish:
+        return chat
     await chat.press("No")
     await chat.expect("All set")
     return chat
@@ -291,6 +295,18 @@ async def tick(chat: ChatDriver, label: str) -> BotMessage:
     raise AssertionError(f"{label!r} was not ticked on message {message_id}")
 
 
+async def toast_of(chat: ChatDriver, query_id: str) -> str | None:
+    """The text the bot answered a press with (its toast; ``None``: a silent answer), once
+    the bot has answered it."""
+    for _ in range(250):
+        answer = await chat.callback_answer(query_id)
+        if answer.get("answered"):
+            text = answer.get("text")
+            return str(text) if text else None
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"press {query_id} was never answered")
+
+
 __all__ = [
     "SHIN",
     "STABLE_MORNING",
@@ -303,4 +319,5 @@ __all__ = [
     "library",
     "onboard",
     "tick",
+    "toast_of",
 ]

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from conversation_fixtures import tick
+from conversation_fixtures import tick, toast_of
 
 from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_events
 from bot.storage.models import Event
@@ -215,8 +215,11 @@ async def test_garbage_and_a_stale_press_on_the_report(harness: Harness) -> None
     await ann.expect("Where is it?")
     stale = first.buttons[0][0].callback_data
     assert stale is not None
-    await ann.press_data(first.message_id, stale, forged=True)
-    await ann.expect("closed")
+    press = await ann.press_data(first.message_id, stale, forged=True)
+    assert await toast_of(ann, press) == (
+        "That report was started again: answer the newest question."
+    )
+    await ann.expect_no_message(0.3)
     _, events, open_dialogue = await _state(harness, ann.user_id)
     assert open_dialogue
     assert not [e for e in events if e.kind == "symptom_report"]
