@@ -98,12 +98,14 @@ def test_a_morning_without_an_evening_carries_the_safety_screen(library: Library
     assert ids(asked) == [
         "night_pain",
         "next_morning_pain",
+        "pain_walking",
         "warning_signs",
         "sleep_quality",
         "fear",
     ]
     assert not flags
     assert got.limp is False
+    assert got.pain_walking == 0
     _, asked, flags = run(library, "morning", context, replace(STABLE, swelling=True))
     assert flags == (RedFlag.SWELLING,)
     assert ids(asked)[-1] == "warning_signs"  # the check-in ends there
@@ -321,15 +323,10 @@ def test_every_red_flag_is_known_here() -> None:
     assert set(REACHABLE) | {RedFlag.PAIN_TREND} == set(RedFlag)
 
 
-#: With no evening check-in (maintenance): the morning's screen carries the signs; walking
-#: pain is an evening question.
-MORNING_ONLY = set(REACHABLE) - {RedFlag.WALKING_PAIN}
-
-
-@pytest.mark.parametrize("flag", sorted(MORNING_ONLY), ids=str)
-def test_every_red_flag_but_walking_pain_is_reachable_without_an_evening(
-    library: Library, flag: RedFlag
-) -> None:
+@pytest.mark.parametrize("flag", sorted(REACHABLE), ids=str)
+def test_every_red_flag_is_reachable_without_an_evening(library: Library, flag: RedFlag) -> None:
+    """With no evening check-in (maintenance): the morning carries the walking pain and the
+    safety screen."""
     day = replace(STABLE, **REACHABLE[flag])
     context = {"phase": "maintenance", "planned_session": True, "evening_due": False}
     raised: set[RedFlag] = set()
