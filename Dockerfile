@@ -20,10 +20,12 @@ ENV PATH=/opt/remodel/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     MPLCONFIGDIR=/tmp/matplotlib
-RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home remodel
+RUN groupadd --system --gid 10001 remodel \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --create-home remodel
 COPY --from=build /opt/remodel /opt/remodel
 WORKDIR /app
-USER remodel
+# Numeric, so the host and Kubernetes' runAsNonRoot can tell it is not root.
+USER 10001:10001
 # 8443: the webhook (behind the TLS proxy); 9100: /healthz and /metrics (private network).
 EXPOSE 8443 9100
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \

@@ -11,12 +11,18 @@ process, webhook delivery like Telegram's: up to 40 in flight, each sender in or
 2. for each of ``--days`` simulated days, every athlete gets that day's evening check-in
    (a ``scheduled`` row per athlete, dated that day; the elected ticker sends them), answers
    it with every button pressed twice at once (a double tap), then asks ``/today``;
-3. in the 3-worker run, one worker is SIGKILLed on day 3 and started again.
+3. in the 3-worker run, one worker is SIGKILLed on day 3 while the athletes are answering
+   (``--kill-after`` seconds into the day) and started again at once; the updates it held are
+   delivered again by the sandbox, as Telegram does, and the forwarder hands them to a live
+   worker.
 
 Printed per run: answers/s (answers over the time the athletes spent answering) and p50/p99
 press-to-reply latency, and the checks: every check-in answered (none lost), one row per
-athlete and day (none duplicated), exactly one message per question asked (none sent twice),
-zero 429s. Beside them, the bare PTB echo bot under the same number of presses
+athlete and day (none duplicated), zero 429s; then each multi-worker run compared with the
+one-worker run of the same script: athletes whose stored state differs (rehab state, and
+every check-in's status and answers), and chats whose bot messages differ (every message the
+bot sent, deleted ones included, in order: a message sent twice or lost shows here). Beside
+them, the bare PTB echo bot under the same number of presses
 (bench/bot_checkin_throughput.py's). The sandbox's flood control is off and the pacer's
 limits are lifted for these runs: the figures are processing capacity, not Telegram's limits.
 
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import tempfile
@@ -164,6 +171,71 @@ async def checks(store: Any, days: int, athletes: int) -> dict[str, int]:
     }
 
 
+async def stored_state(store: Any) -> dict[int, Any]:
+    """Per Telegram user id: the athlete's rehab state and its check-ins (date, slot, status,
+    answers) of the simulated days: what a lost or doubly applied answer would change."""
+    import sqlalchemy as sa
+
+    async with store.transaction() as session:
+        athletes = (
+            await session.execute(sa.text("SELECT id, telegram_user_id, rehab_state FROM athletes"))
+        ).all()
+        rows = (
+            await session.execute(
+                sa.text(
+                    "SELECT athlete_id, local_date, slot, status, answers FROM checkins "
+                    "WHERE local_date >= :d ORDER BY local_date, slot"
+                ),
+                {"d": DAY0},
+            )
+        ).all()
+    checkins: dict[int, list[tuple[str, str, str, str]]] = {}
+    for athlete_id, local_date, slot, status, answers in rows:
+        entry = (str(local_date), str(slot), str(status), json.dumps(answers, sort_keys=True))
+        checkins.setdefault(int(athlete_id), []).append(entry)
+    return {
+        int(telegram_id): (json.dumps(state, sort_keys=True), checkins.get(int(athlete_id), []))
+        for athlete_id, telegram_id, state in athletes
+    }
+
+
+async def bot_messages(sandbox_url: str, user_ids: list[int]) -> dict[int, list[str]]:
+    """Every message the bot sent to each chat, deleted ones included, in order."""
+    from sandbox.driver import SandboxDriver
+
+    async with SandboxDriver(sandbox_url) as driver:
+        return {
+            uid: [
+                entry.get("text") or ""
+                for entry in await driver.request(
+                    "GET",
+                    f"chats/{uid}/messages",
+                    params={"after_message_id": 0, "wait": 0, "include_deleted": 1},
+                )
+                if entry["side"] == "bot"
+            ]
+            for uid in user_ids
+        }
+
+
+def compare(
+    base: tuple[dict[int, Any], dict[int, list[str]]],
+    other: tuple[dict[int, Any], dict[int, list[str]]],
+) -> str:
+    """How a run differs from the one-worker run: athletes and chats that differ."""
+    (state_a, chats_a), (state_b, chats_b) = base, other
+    states = sum(
+        1 for uid in state_a.keys() | state_b.keys() if state_a.get(uid) != state_b.get(uid)
+    )
+    chats = [uid for uid in chats_a.keys() | chats_b.keys() if chats_a.get(uid) != chats_b.get(uid)]
+    extra = sum(max(0, len(chats_b.get(u, [])) - len(chats_a.get(u, []))) for u in chats)
+    missing = sum(max(0, len(chats_a.get(u, [])) - len(chats_b.get(u, []))) for u in chats)
+    return (
+        f"vs 1 worker: {states} athletes with a different stored state, {len(chats)} chats "
+        f"with different bot messages ({extra} more, {missing} fewer messages)"
+    )
+
+
 #: Benign answers by button token, in order of preference (no / 0 / "None of these" / skip /
 #: the first).
 PREFERRED = ("n", "0", "none", "skip")
@@ -233,8 +305,9 @@ async def run(
     directory: Path,
     *,
     kill_on_day: int | None = None,
+    kill_after: float = 5.0,
     light: bool = False,
-) -> tuple[Result, dict[str, int], int, int]:
+) -> tuple[Result, dict[str, int], Any, int]:
     from bot.storage import Store, get_athlete_by_telegram_id
     from sandbox.driver import SandboxDriver
 
@@ -242,7 +315,7 @@ async def run(
     flood = "telegram" if light else "off"
     async with deployment(
         base_url, workers, flood=flood, lifted=not light, directory=directory
-    ) as (sandbox, _forwarder, pool, database_url):
+    ) as (sandbox, forwarder, pool, database_url):
         store = Store.from_url(database_url)
         forms = await questionnaires_for()
         try:
@@ -271,15 +344,25 @@ async def run(
             messages = 0
             answering = 0.0
             think = (1.0, 3.0) if light else None
+            killed = 0
+
+            async def kill_and_restart() -> None:
+                # Mid-day: the victim holds updates in flight (the sandbox delivers them again
+                # once its request fails, and the forwarder passes them to a live worker).
+                nonlocal killed
+                await asyncio.sleep(kill_after)
+                victim = pool[-1]
+                killed = len(forwarder.busy_with(len(pool) - 1))
+                victim.kill()
+                assert victim.process is not None
+                await victim.process.wait()
+                await victim.start(migrate=False)
+                await victim.wait_healthy(180)
+
             for day in range(days):
-                if kill_on_day == day:
-                    victim = pool[-1]
-                    victim.kill()
-                    assert victim.process is not None
-                    await victim.process.wait()
-                    await victim.start(migrate=False)
                 await schedule_day(store, day)
                 started = time.perf_counter()
+                chaos = asyncio.create_task(kill_and_restart()) if kill_on_day == day else None
 
                 async def one(chat: LeanChat) -> int:
                     seen = await answer_checkin(chat, result, think=think)
@@ -297,24 +380,23 @@ async def run(
                         print(f"  day {day}: {type(outcome).__name__}: {outcome}")
                     else:
                         messages += outcome
-                if kill_on_day == day:
-                    await pool[-1].wait_healthy(180)
+                if chaos is not None:
+                    await chaos
+                    print(f"  day {day}: worker {len(pool)} SIGKILLed, {killed} updates in flight")
             result.seconds = answering
-            # Nothing more may come: a duplicate would show up here.
-            late = 0
-            for chat in chats.values():
+            # Let the last replies (the /today's later parts) arrive before reading the chats.
+            for lean in chats.values():
                 with contextlib.suppress(AssertionError):
                     while True:
-                        await chat.next_message(1.0 if late == 0 else 0.2)
-                        late += 1
-            for chat in chats.values():
-                await chat.close()
+                        await lean.next_message(1.0)
+                await lean.close()
             found = await checks(store, days, athletes + 1)
+            snapshot = (await stored_state(store), await bot_messages(sandbox.url, list(chats)))
             async with SandboxDriver(sandbox.url) as driver:
                 stats = await driver.stats()
         finally:
             await store.dispose()
-    return result, found, late, int(stats["answered_429"])
+    return result, found, snapshot, int(stats["answered_429"])
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -323,26 +405,28 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"bench/multiworker: {size}, PostgreSQL, {cpu_note()}")
     with tempfile.TemporaryDirectory(prefix="remodel-mw-") as tmp:
         directory = Path(tmp)
-        lines = []
+        baseline = None
         for workers in () if args.light_only else (1, 2, 3):
-            result, found, late, flooded = await run(
+            kill_on_day = min(3, args.days - 1) if workers == 3 else None
+            result, found, snapshot, flooded = await run(
                 args.database_url,
                 workers,
                 args.athletes,
                 args.days,
                 directory,
-                kill_on_day=3 if workers == 3 and args.days > 3 else None,
+                kill_on_day=kill_on_day,
+                kill_after=args.kill_after,
             )
-            lines.append(result.line())
             print(result.line())
-            print(
-                f"   checks: {found}, late or duplicate messages {late}, 429s {flooded}"
-                + ("  (one worker SIGKILLed on day 3)" if workers == 3 else "")
-            )
+            print(f"   checks: {found}, 429s {flooded}")
+            if baseline is None:
+                baseline = snapshot
+            else:
+                print(f"   {compare(baseline, snapshot)}")
         if not args.light_only:
             echo = await run_echo(args.athletes, args.days * 7, args.athletes)
             print(echo.line())
-        light, found, late, flooded = await run(
+        light, found, _, flooded = await run(
             args.database_url, 3, args.light, 2, directory, light=True
         )
         p50 = percentile(light.latencies, 0.5) * 1000
@@ -351,7 +435,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print(
             f"light load: {args.light} athletes at human pace, 3 workers, flood control as "
             f"Telegram's: {light.answers} answers, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-            f"(goal p99 <= 50 ms: {verdict}); checks {found}, late {late}, 429s {flooded}"
+            f"(goal p99 <= 50 ms: {verdict}); checks {found}, 429s {flooded}"
         )
 
 
@@ -360,6 +444,12 @@ def main() -> None:
     parser.add_argument("--athletes", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--light", type=int, default=20)
+    parser.add_argument(
+        "--kill-after",
+        type=float,
+        default=5.0,
+        help="seconds into the kill day (day 3, or the last) when the 3-worker run's SIGKILL comes",
+    )
     parser.add_argument(
         "--light-only", action="store_true", help="only the light-load latency run (minutes)"
     )

@@ -119,6 +119,7 @@ class BotApi:
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "editMessageMedia": self.edit_message_media,
             "deleteMessage": self.delete_message,
+            "deleteMessages": self.delete_messages,
             "answerCallbackQuery": self.answer_callback_query,
             "sendPhoto": self.send_photo,
             "sendDocument": self.send_document,
@@ -526,6 +527,23 @@ class BotApi:
         if chat.type != "private" and not message.from_bot:
             raise bad_request("message can't be deleted")
         message.deleted = True
+        chat.notify()
+        return True
+
+    async def delete_messages(self, params: dict[str, Any]) -> Any:
+        """Telegram's batch delete: 1-100 ids; ids that cannot be found are skipped, and in a
+        group only the bot's own messages go (this sandbox's bot is never an admin)."""
+        chat = self._chat(params["chat_id"])
+        ids = params["message_ids"]
+        if not ids or len(ids) > 100 or not all(type(i) is int for i in ids):
+            raise bad_request("message identifiers are invalid")
+        for message_id in ids:
+            message = chat.messages.get(message_id)
+            if message is None or message.deleted:
+                continue
+            if chat.type != "private" and not message.from_bot:
+                raise bad_request("message can't be deleted")
+            message.deleted = True
         chat.notify()
         return True
 

@@ -135,6 +135,12 @@ METHODS: dict[str, MethodSpec] = {
         Param("chat_id", _CHAT_ID, True),
         Param("message_id", ("Integer",), True),
     ),
+    "deleteMessages": _m(
+        "deleteMessages",
+        ("Boolean",),
+        Param("chat_id", _CHAT_ID, True),
+        Param("message_ids", ("Array of Integer",), True),
+    ),
     "answerCallbackQuery": _m(
         "answerCallbackQuery",
         ("Boolean",),

@@ -479,12 +479,21 @@ async def _reply(
         )
         await asyncio.gather(*first, next_question)
         return
-    await asyncio.gather(*first)
-    for text in applied.outcome:
+    outcome = list(applied.outcome)
+    if applied.answered_message is not None and outcome:
+        # The recap is an edit of an older message: the outcome's first message need not
+        # wait for it (the athlete is waiting for the outcome, not the recap).
+        *_, sent = await asyncio.gather(*first, send(context, chat_id, outcome.pop(0)))
+        if sent is None:
+            outcome = []
+    else:
+        await asyncio.gather(*first)
+    for text in outcome:
         if await send(context, chat_id, text) is None:
             break
     # The trail of answered questions goes once the outcome is on screen.
-    await asyncio.gather(*(delete(context, chat_id, m) for m in applied.shown))
+    if applied.shown:
+        await delete(context, chat_id, applied.shown)
     if applied.kind in driver.CHECKIN_KINDS or applied.kind is DialogueKind.SYMPTOM:
         await coach.notify(context, applied.athlete_id, since=applied.now)
         await clinician.notify(context, applied.athlete_id, since=applied.now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update
@@ -101,12 +102,20 @@ async def drop_keyboard(context: RemodelContext, chat_id: int, message_id: int) 
         log.info("could not drop keyboard of %s in chat %s: %s", message_id, chat_id, exc)
 
 
-async def delete(context: RemodelContext, chat_id: int, message_id: int) -> None:
-    """Delete one of our messages, ignoring Telegram's refusals (too old, already gone)."""
-    try:
-        await context.bot.delete_message(chat_id, message_id)
-    except TelegramError as exc:  # best effort: a tidy chat, nothing depends on it
-        log.info("could not delete message %s in chat %s: %s", message_id, chat_id, exc)
+async def delete(context: RemodelContext, chat_id: int, message_ids: Sequence[int]) -> None:
+    """Delete some of our messages in one chat, ignoring Telegram's refusals (too old).
+
+    One ``deleteMessages`` call per hundred ids rather than a call per message: a finished
+    check-in clears its trail of questions in one request, so it takes one slot of the calls'
+    budget, not one per question (with twenty athletes finishing together, per-message deletes
+    queued their next taps' edits behind a hundred deletions). Ids already gone are skipped by
+    Telegram."""
+    ids = list(message_ids)
+    for start in range(0, len(ids), 100):
+        try:
+            await context.bot.delete_messages(chat_id, ids[start : start + 100])
+        except TelegramError as exc:  # best effort: a tidy chat, nothing depends on it
+            log.info("could not delete %d messages in chat %s: %s", len(ids), chat_id, exc)
 
 
 async def set_keyboard(

@@ -13,12 +13,20 @@ deletions — used to go straight to Telegram. :class:`PacingRateLimiter` is plu
 * another endpoint that sends or edits takes a global slot (:meth:`Pacer.wait_call`): Telegram's
   per-chat limit counts messages, while the bot's total counts every such call; a ``RetryAfter``
   holds the chat and the call is retried once (it is best effort for its callers);
+* a callback answer (``answerCallbackQuery``, the toast that stops the spinner of the user's
+  own press) takes **no** slot: it names no chat, comes one per tap the user made, and is the
+  first thing the user waits for. Charged to the calls' 30/s bucket, the toasts of twenty
+  athletes double-tapping at human pace filled it on their own, and every press's edit queued
+  behind them for up to 2.5 s (bench/multiworker.py's light load). PTB's reference limiter
+  (``AIORateLimiter``) likewise paces only calls that name a chat. A ``RetryAfter`` on one is
+  still honoured: counted, waited out and retried once;
 * reads (``getMe``, ``getUpdates``, ``getChat``...) and set-up calls are not paced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -28,12 +36,11 @@ from bot.metrics import FLOOD_WAITS
 from bot.sending.pacer import Pacer
 from bot.sending.policy import PACED, retry_after_seconds
 
-__all__ = ["CALL_ENDPOINTS", "PacingRateLimiter"]
+__all__ = ["CALL_ENDPOINTS", "PRESS_ANSWERS", "PacingRateLimiter"]
 
 #: Endpoints that change what a user sees without sending a message: one global slot each.
 CALL_ENDPOINTS = frozenset(
     {
-        "answerCallbackQuery",
         "editMessageText",
         "editMessageReplyMarkup",
         "editMessageCaption",
@@ -47,6 +54,9 @@ CALL_ENDPOINTS = frozenset(
         "setMessageReaction",
     }
 )
+
+#: Answers to the user's own press: through the hook, but no slot (see the module docstring).
+PRESS_ANSWERS = frozenset({"answerCallbackQuery"})
 
 _Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -73,9 +83,12 @@ def _chat_of(data: dict[str, Any]) -> int:
 class PacingRateLimiter(BaseRateLimiter[None]):
     """PTB's rate-limiter hook, answered by the bot's :class:`~bot.sending.pacer.Pacer`."""
 
-    def __init__(self, pacer: Pacer) -> None:
+    def __init__(
+        self, pacer: Pacer, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> None:
         self.pacer = pacer
         self.paced_calls = 0
+        self._sleep = sleep
 
     async def initialize(self) -> None:
         return None
@@ -99,6 +112,13 @@ class PacingRateLimiter(BaseRateLimiter[None]):
             self.paced_calls += 1
             await self.pacer.wait(chat)
             return await callback(*args, **kwargs)
+        if endpoint in PRESS_ANSWERS:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                FLOOD_WAITS.inc()
+                await self._sleep(retry_after_seconds(exc))
+                return await callback(*args, **kwargs)
         if endpoint not in CALL_ENDPOINTS:
             return await callback(*args, **kwargs)
         self.paced_calls += 1

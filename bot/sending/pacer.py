@@ -16,10 +16,11 @@ Two kinds of slot (every Bot API call that sends or edits takes one):
 
 * :meth:`FloodPacer.wait` — a **message** (``sendMessage``...): the chat's bucket and the
   global one;
-* :meth:`FloodPacer.wait_call` — an **edit, a callback answer, leaveChat**: a global bucket of
+* :meth:`FloodPacer.wait_call` — an **edit, a deletion, leaveChat**: a global bucket of
   their own at the same rate (Telegram's limits count messages; calls get a cap of their own
-  rather than a share of the messages' 30/s, so a reply's edit and toast never slow the
-  7:00 crowd, nor the crowd them), after any ``RetryAfter`` hold of the chat.
+  rather than a share of the messages' 30/s, so a reply's edit never slows the 7:00 crowd,
+  nor the crowd it), after any ``RetryAfter`` hold of the chat. Callback answers take no
+  slot (:mod:`bot.sending.limiter` says why).
 
 :class:`Pacer` is what the send paths need; :class:`FloodPacer` paces one process, and
 :class:`bot.sending.shared_pacer.SharedPacer` keeps the same buckets in PostgreSQL so that
@@ -83,7 +84,7 @@ class Pacer(Protocol):
         ...
 
     async def wait_call(self, chat_id: int) -> None:
-        """Sleep until an edit / callback answer / leaveChat for ``chat_id`` may go."""
+        """Sleep until an edit / deletion / leaveChat for ``chat_id`` may go."""
         ...
 
     def hold(self, chat_id: int, seconds: float) -> None:
@@ -152,8 +153,8 @@ class FloodPacer:
                 return
 
     async def wait_call(self, chat_id: int) -> None:
-        """Sleep until an edit, callback answer or leaveChat for ``chat_id`` may go: after the
-        chat's ``RetryAfter`` hold, in a global slot."""
+        """Sleep until an edit, deletion or leaveChat for ``chat_id`` may go: after the chat's
+        ``RetryAfter`` hold, in a global slot."""
         until = self._held.get(chat_id)
         if until is not None:
             delay = until - self._monotonic()

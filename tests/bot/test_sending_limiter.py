@@ -35,7 +35,7 @@ async def _ok(*_args: Any, **_kwargs: Any) -> bool:
     [
         ("editMessageText", {"chat_id": 5, "message_id": 1}, [("call", 5, None)]),
         ("editMessageReplyMarkup", {"chat_id": 5}, [("call", 5, None)]),
-        ("answerCallbackQuery", {"callback_query_id": "x"}, [("call", 0, None)]),
+        ("answerCallbackQuery", {"callback_query_id": "x"}, []),
         ("leaveChat", {"chat_id": -100}, [("call", -100, None)]),
         ("sendMessage", {"chat_id": 5, "text": "hi"}, [("message", 5, None)]),
         ("getMe", {}, []),
@@ -64,6 +64,29 @@ async def test_a_message_sent_by_the_policy_is_not_paced_twice() -> None:
     outcome = await send_with_policy(call, chat_id=9, pacer=pacer)
     assert outcome.status is SendStatus.SENT
     assert pacer.log == [("message", 9, None)], "one slot: the policy's"
+
+
+async def test_a_flood_answer_to_a_toast_is_waited_out_and_retried_once() -> None:
+    pacer = RecordingPacer()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    limiter = PacingRateLimiter(pacer, sleep=sleep)
+    answers: list[object] = [RetryAfter(timedelta(seconds=2)), True]
+
+    async def flaky(*_args: Any, **_kwargs: Any) -> bool:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return True
+
+    data = {"callback_query_id": "q"}
+    assert await limiter.process_request(flaky, (), {}, "answerCallbackQuery", data, None)
+    assert slept == [2.0]
+    assert answers == [], "retried once"
+    assert pacer.log == [], "a toast takes no slot, before or after the wait"
 
 
 async def test_a_flood_answer_to_an_edit_holds_the_chat_and_retries_once() -> None:

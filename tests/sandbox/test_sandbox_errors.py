@@ -186,6 +186,23 @@ async def test_edit_errors(bot: Bot, ann: SandboxUser) -> None:
         await bot.delete_message(ann.id, sent.message_id)
 
 
+async def test_delete_messages_skips_the_missing(
+    bot: Bot, ann: SandboxUser, driver: SandboxDriver
+) -> None:
+    first = await bot.send_message(ann.id, "one")
+    second = await bot.send_message(ann.id, "two")
+    await bot.send_message(ann.id, "three")
+    # Telegram skips ids it cannot find (here 999, and the second pass over deleted ones).
+    assert await bot.delete_messages(ann.id, [first.message_id, second.message_id, 999])
+    assert await bot.delete_messages(ann.id, [first.message_id])
+    left = [m.text for m in await driver.chat(ann.id).transcript()]
+    assert "three" in left
+    assert "one" not in left
+    assert "two" not in left
+    with pytest.raises(BadRequest, match=r"(?i)message identifiers are invalid"):
+        await bot.delete_messages(ann.id, list(range(1, 102)))
+
+
 async def test_callback_query_answered_once(
     bot: Bot, ann: SandboxUser, driver: SandboxDriver
 ) -> None:
