@@ -47,9 +47,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _common import current_question, quiet_logs  # noqa: E402
 from conversation_fixtures import _harness, onboard  # noqa: E402
 
-from bot.storage import get_athlete_by_telegram_id, save_athlete  # noqa: E402
 from flows.phases import Phase  # noqa: E402
-from flows.state import RehabState  # noqa: E402
 
 DAYS = 28
 QUIET = 0.25
@@ -176,25 +174,13 @@ async def _answer_open(chat: Any, harness: Any, answers: dict[str, Any], day: Da
     raise RuntimeError("the check-in did not end")
 
 
-async def _into_maintenance(harness: Any, chat: Any) -> None:
-    """Put the athlete in maintenance from today (the cadence follows the phase)."""
-    today = harness.clock.now().date()
-    async with harness.store.transaction() as session:
-        athlete = await get_athlete_by_telegram_id(session, chat.user_id)
-        assert athlete is not None
-        state = RehabState(Phase.MAINTENANCE, 1, today, today)
-        athlete.rehab_state = state.to_dict()
-        athlete.phase = state.phase.value
-        await save_athlete(session, athlete, harness.clock.now())
-
-
 async def _run(flare: bool, maintenance: bool) -> list[Day]:
     with tempfile.TemporaryDirectory() as tmp:
         async for harness in _harness(Path(tmp)):
             chat = await onboard(harness, "Ann")
             await _read(chat, Day())
             if maintenance:
-                await _into_maintenance(harness, chat)
+                await harness.put_in_phase(chat, Phase.MAINTENANCE, harness.clock.now().date())
             start = harness.clock.now().replace(hour=0, minute=0)
             days: list[Day] = []
             for n in range(DAYS):

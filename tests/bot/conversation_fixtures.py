@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,10 @@ from bot.config import (
 from bot.context import Services
 from bot.receiving import ALLOWED_UPDATES
 from bot.scheduling import TickReport
-from bot.storage import Store, upgrade
+from bot.storage import Store, get_athlete_by_telegram_id, save_athlete, upgrade
 from flows.library import Library, load_library
+from flows.phases import Phase
+from flows.state import RehabState
 from sandbox.driver import BotMessage, ChatDriver, SandboxDriver
 from sandbox.server import SandboxServer
 
@@ -154,6 +156,17 @@ class Harness:
             if number < len(buttons) - 1:
                 await chat.next_message()
         await self.drain(chat)
+
+    async def put_in_phase(self, chat: ChatDriver, phase: Phase, since: date) -> None:
+        """Put the athlete of ``chat`` in ``phase`` (stage 1) since ``since``, as if they
+        had got there: the cadence and the questions follow the phase."""
+        async with self.store.transaction() as session:
+            athlete = await get_athlete_by_telegram_id(session, chat.user_id)
+            assert athlete is not None
+            state = RehabState(phase, 1, since, since)
+            athlete.rehab_state = state.to_dict()
+            athlete.phase = state.phase.value
+            await save_athlete(session, athlete, self.clock.now())
 
     async def link_coach_group(
         self, athlete: ChatDriver, scope: str, title: str = "Team"

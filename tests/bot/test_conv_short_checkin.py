@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 from telegram import Update
 
-from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins, save_athlete
+from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins
 from flows.phases import Phase
-from flows.state import RehabState
 from sandbox.driver import UserMessage
 
 if TYPE_CHECKING:
@@ -257,14 +256,7 @@ async def test_a_typed_answer_delivered_twice_answers_one_question(harness: Harn
 async def maintenance_morning(harness: Harness) -> ChatDriver:
     """Ann, a month into maintenance (one check-in a day: the morning), opens it."""
     ann = await harness.onboard("Ann")
-    start = (MORNING - timedelta(days=30)).date()
-    async with harness.store.transaction() as session:
-        athlete = await get_athlete_by_telegram_id(session, ann.user_id)
-        assert athlete is not None
-        state = RehabState(Phase.MAINTENANCE, 1, start, start)
-        athlete.rehab_state = state.to_dict()
-        athlete.phase = state.phase.value
-        await save_athlete(session, athlete, harness.clock.now())
+    await harness.put_in_phase(ann, Phase.MAINTENANCE, (MORNING - timedelta(days=30)).date())
     harness.clock.set(MORNING)
     await ann.send("/checkin")
     await ann.expect("Good morning")
