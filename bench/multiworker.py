@@ -406,7 +406,8 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="remodel-mw-") as tmp:
         directory = Path(tmp)
         baseline = None
-        for workers in () if args.light_only else (1, 2, 3):
+        counts = [int(n) for n in args.workers.split(",")]
+        for workers in () if args.light_only else counts:
             kill_on_day = min(3, args.days - 1) if workers == 3 else None
             result, found, snapshot, flooded = await run(
                 args.database_url,
@@ -423,9 +424,11 @@ async def main_async(args: argparse.Namespace) -> None:
                 baseline = snapshot
             else:
                 print(f"   {compare(baseline, snapshot)}")
-        if not args.light_only:
+        if not args.light_only and not args.no_echo:
             echo = await run_echo(args.athletes, args.days * 7, args.athletes)
             print(echo.line())
+        if not args.light:  # --light 0: the throughput runs only
+            return
         light, found, _, flooded = await run(
             args.database_url, 3, args.light, 2, directory, light=True
         )
@@ -444,6 +447,10 @@ def main() -> None:
     parser.add_argument("--athletes", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--light", type=int, default=20)
+    parser.add_argument(
+        "--workers", default="1,2,3", help="the worker counts to run, the first is the baseline"
+    )
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo bot's run")
     parser.add_argument(
         "--kill-after",
         type=float,
