@@ -16,6 +16,10 @@ sleep, stress, fatigue, soreness) and McLean (5 items: fatigue, sleep, soreness,
 mood), each answered once a day.
 
     .venv/bin/python bench/checkin_burden.py            # this tree
+    .venv/bin/python bench/checkin_burden.py --maintenance
+                                                         # the athlete in maintenance from
+                                                         # day 1 (one check-in a day: the
+                                                         # morning, and the weekly one)
     PYTHONPATH=/path/to/other/checkout .venv/bin/python bench/checkin_burden.py
                                                          # another tree (a "before" run)
 
@@ -24,6 +28,7 @@ About a minute per run (most of it the 0.25 s quiet wait after each answer).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -41,6 +46,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import current_question, quiet_logs  # noqa: E402
 from conversation_fixtures import _harness, onboard  # noqa: E402
+
+from flows.phases import Phase  # noqa: E402
 
 DAYS = 28
 QUIET = 0.25
@@ -167,11 +174,13 @@ async def _answer_open(chat: Any, harness: Any, answers: dict[str, Any], day: Da
     raise RuntimeError("the check-in did not end")
 
 
-async def _run(flare: bool) -> list[Day]:
+async def _run(flare: bool, maintenance: bool) -> list[Day]:
     with tempfile.TemporaryDirectory() as tmp:
         async for harness in _harness(Path(tmp)):
             chat = await onboard(harness, "Ann")
             await _read(chat, Day())
+            if maintenance:
+                await harness.put_in_phase(chat, Phase.MAINTENANCE, harness.clock.now().date())
             start = harness.clock.now().replace(hour=0, minute=0)
             days: list[Day] = []
             for n in range(DAYS):
@@ -200,11 +209,17 @@ def _row(name: str, values: list[int]) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--maintenance", action="store_true", help="the athlete is in maintenance from day 1"
+    )
+    args = parser.parse_args()
     quiet_logs()
     started = datetime.now(UTC)
-    print(f"Check-in burden over {DAYS} simulated days (code: {ROOT})\n")
+    phase = " in maintenance" if args.maintenance else ""
+    print(f"Check-in burden over {DAYS} simulated days{phase} (code: {ROOT})\n")
     for label, flare in (("clean", False), ("flare-up on days 10-12", True)):
-        days = asyncio.run(_run(flare))
+        days = asyncio.run(_run(flare, args.maintenance))
         print(f"{label}:")
         print(_row("answers per day", [d.answers for d in days]))
         print(_row("taps per day", [d.taps for d in days]))

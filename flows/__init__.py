@@ -29,13 +29,8 @@ from flows.profile import (
     record_clearance,
 )
 from flows.questionnaire.answers import Parsed, Refusal, answer_from_option, parse_answer
-from flows.questionnaire.flow import (
-    next_question,
-    profile_from_answers,
-    red_flags_in,
-    valid_zone_format,
-)
-from flows.questionnaire.walk import checkin_from_answers
+from flows.questionnaire.flow import profile_from_answers, valid_zone_format
+from flows.questionnaire.walk import checkin_from_answers, immediate_red_flags
 from flows.reasons import Action, EventKind, Reason, RedFlag
 from flows.state import HoldReason, RehabState
 
@@ -75,10 +70,10 @@ __all__ = [
     "checkin_from_answers",
     "decide",
     "diagnosis_changed",
+    "immediate_red_flags",
     "initial_state",
     "load_library",
     "milestones",
-    "next_question",
     "parse_answer",
     "parse_grade",
     "parse_site",
@@ -87,7 +82,6 @@ __all__ = [
     "profile_from_answers",
     "project",
     "record_clearance",
-    "red_flags_in",
     "resume",
     "valid_zone_format",
     "validate_library",

@@ -6,7 +6,8 @@ questionnaires.yaml (`symptom`), the decision from the engine (`flows.engine.dec
 * :func:`reads_like_symptom` / :func:`reads_like_question`: whether typed text names a
   symptom ("my shin really hurts now and I'm limping") or asks something ("is that ok?").
 * :func:`report_checkin`: the report's answers in the engine's vocabulary: a `DailyCheckIn`
-  (scales by `maps_to`; a choice option whose value names a yes/no check-in field sets it).
+  (scales by `maps_to`; a choice option whose value names a yes/no check-in field sets it,
+  as does each sign ticked at the multi-select red-flag screen).
 * :func:`decide_report`: the engine decides on the report merged with the day's answers so
   far. A red flag holds and escalates (the same decision as on a check-in); a caution-tier
   pain eases the day; a report never moves the athlete *up* (only check-ins do that), so a
@@ -28,7 +29,7 @@ from flows.library.loader import Library
 from flows.library.schema import Questionnaire, QuestionType, SymptomWords
 from flows.phases import Phase
 from flows.profile import AthleteProfile
-from flows.questionnaire.flow import checkin_from_answers
+from flows.questionnaire.walk import checkin_from_answers
 from flows.reasons import Action, Reason, RedFlag
 from flows.rules.safety import red_flags
 from flows.state import RehabState
@@ -36,7 +37,8 @@ from flows.state import RehabState
 #: The questionnaire of content/<lang>/questionnaires.yaml a symptom report walks.
 QUESTIONNAIRE = "symptom"
 
-#: Yes/no check-in fields (warning signs) a choice option of the report may set by naming it.
+#: Yes/no check-in fields (warning signs) a choice option of the report may set by naming it
+#: (the red-flag screen's multi-select options name theirs with `maps_to`).
 SIGN_FIELDS: frozenset[str] = frozenset(
     {
         "cannot_bear_weight",
@@ -51,8 +53,8 @@ SIGN_FIELDS: frozenset[str] = frozenset(
         "pain_sharp",
     }
 )
-#: Option values that set nothing (no sign, the usual site, not the bone).
-NEUTRAL_OPTIONS: frozenset[str] = frozenset({"none", "site", "elsewhere"})
+#: Choice option values that set nothing (the usual site, not the bone).
+NEUTRAL_OPTIONS: frozenset[str] = frozenset({"site", "elsewhere"})
 
 _WORD = re.compile(r"[^\w'’-]+")
 
@@ -105,14 +107,20 @@ def reads_like_question(words: SymptomWords, text: str) -> bool:
 
 
 def report_checkin(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> DailyCheckIn:
-    """The report's answers as a `DailyCheckIn`: `maps_to` answers as in a check-in, and
-    each choice answer that names a yes/no check-in field sets that field."""
-    base = checkin_from_answers(questionnaire, answers)
-    signs: dict[str, Any] = {
-        str(answers[q.id]): True
-        for q in questionnaire.questions
-        if q.type is QuestionType.CHOICE and answers.get(q.id) in SIGN_FIELDS
-    }
+    """The report's answers as a `DailyCheckIn`: `maps_to` answers as in a check-in; a
+    choice answer that names a yes/no check-in field sets that field, and so does each
+    ticked option of a multi-select question (the red-flag screen). An unticked sign stays
+    unknown: a report adds signs to the day, it never clears one the day's check-ins gave
+    (the report is merged over them, `decide_report`)."""
+    multi = {q.id for q in questionnaire.questions if q.type is QuestionType.MULTI}
+    base = checkin_from_answers(questionnaire, {k: v for k, v in answers.items() if k not in multi})
+    signs: dict[str, Any] = {}
+    for q in questionnaire.questions:
+        value = answers.get(q.id)
+        if q.type is QuestionType.CHOICE and value in SIGN_FIELDS:
+            signs[str(value)] = True
+        elif q.type is QuestionType.MULTI and isinstance(value, list | tuple):
+            signs.update({o.maps_to: True for o in q.options if o.maps_to and o.value in value})
     return replace(base, **signs)
 
 

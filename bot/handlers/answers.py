@@ -7,8 +7,9 @@ question (keyboard gone, answer echoed) and sends what comes next. Those Telegra
 out concurrently: the edit changes an older message and the press's answer only stops the
 client's spinner, so neither has to wait for the other or for the next question.
 
-Refusals change nothing: a press on a closed dialogue's keyboard ("this check-in is
-closed"), a second press on an answered question ("already recorded"), a press on someone
+Refusals change nothing: a press on a closed dialogue's keyboard (in that dialogue's words:
+"this check-in is closed", "you're all set up already", "that report is already sent"),
+a second press on an answered question ("already recorded"), a press on someone
 else's message, a forged token, garbage text at a question (the engine's refusal text).
 """
 
@@ -54,6 +55,7 @@ from bot.storage import (
     advance_dialogue,
     clear_dialogue,
     get_answering,
+    nonce_kind,
 )
 
 log = logging.getLogger(__name__)
@@ -218,12 +220,15 @@ async def on_press(update: Update, context: RemodelContext) -> None:
     applied: _Applied | None = None
     reask: tuple[int, str, Position] | None = None
     ticks: tuple[Position, str, tuple[str, ...]] | None = None
+    closed: tuple[str, str | None] = ("checkin.closed.toast", "checkin.closed")
     async with services.store.transaction() as session:
         athlete, dialogue, row = await get_answering(session, query.from_user.id)
         checked = _check_press(services, data, chat_id, athlete, dialogue)
         if isinstance(checked, _Refused):
             refused = checked
             reask = _undelivered(services, refused, athlete, dialogue)
+            if refused is _Refused.CLOSED:
+                closed = _closed_words(data.nonce, athlete, dialogue)
         elif isinstance(checked, _Toggle):
             assert dialogue is not None
             now = driver.tick(
@@ -254,8 +259,10 @@ async def on_press(update: Update, context: RemodelContext) -> None:
         # Someone other than the athlete (e.g. a group member) pressed an athlete's button.
         await toast(query, texts.raw("error.foreign_press"), alert=True)
     elif refused is _Refused.CLOSED:
-        await toast(query, texts.raw("checkin.closed.toast"))
-        await send(context, chat_id, texts.render("checkin.closed"))
+        toast_key, message_key = closed
+        await toast(query, texts.raw(toast_key))
+        if message_key is not None:
+            await send(context, chat_id, texts.render(message_key))
         # Only a message that shows a keyboard: Telegram refuses "not modified" otherwise
         # (a forged press on a plain message, found by fuzzing).
         if message is not None and getattr(message, "reply_markup", None) is not None:
@@ -323,6 +330,30 @@ def _undelivered(
         return None
     at = driver.position(services.questionnaires, dialogue)
     return None if at is None else (athlete.id, dialogue.nonce, at)
+
+
+def _closed_words(
+    nonce: str, athlete: Athlete | None, dialogue: Dialogue | None
+) -> tuple[str, str | None]:
+    """What a press on the keyboard of a dialogue that ended (or was replaced) says, in
+    that dialogue's terms: the text key of the toast, and of a message to send (``None``:
+    the toast is all). The dialogue's kind is its nonce's tag (the row is gone);
+    ``dialogue`` is the one open now, if any.
+
+    A finished check-in keeps its message (a pointer to /checkin and to the clinician for
+    pain at night, at rest or walking: the answer was not recorded). A finished onboarding
+    (the double tap on its last button among them) and a sent report only need a word that
+    nothing is lost. A nonce from before the tag names no kind: the check-in words, as
+    every press was answered before."""
+    kind = nonce_kind(nonce)
+    if kind is DialogueKind.ONBOARDING and athlete is not None and athlete.onboarded:
+        return "closed.onboarding.toast", None
+    if kind is DialogueKind.SYMPTOM:
+        again = dialogue is not None and dialogue.kind == DialogueKind.SYMPTOM
+        return ("closed.symptom_again.toast" if again else "closed.symptom.toast"), None
+    if kind is None or kind in driver.CHECKIN_KINDS:
+        return "checkin.closed.toast", "checkin.closed"
+    return "closed.other.toast", None
 
 
 def _check_press(

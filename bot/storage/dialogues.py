@@ -20,6 +20,7 @@ from bot.clock import ensure_utc
 from bot.storage.models import Athlete, Checkin, Dialogue, DialogueKind
 
 __all__ = [
+    "KIND_TAGS",
     "NONCE_LENGTH",
     "KeyboardMark",
     "advance_dialogue",
@@ -27,19 +28,48 @@ __all__ = [
     "get_answering",
     "get_dialogue",
     "new_nonce",
+    "nonce_kind",
     "save_dialogue",
     "set_keyboard_messages",
     "start_dialogue",
 ]
 
-#: Characters of the callback-data nonce. 6 URL-safe characters = 36 bits: plenty to tell an
-#: old keyboard from the current one, and cheap in the 64-byte callback data budget.
-NONCE_LENGTH = 6
+#: Characters of the callback-data nonce: the dialogue kind's tag (:data:`KIND_TAGS`), then
+#: 6 random URL-safe characters = 36 bits: plenty to tell an old keyboard from the current
+#: one, and cheap in the 64-byte callback data budget.
+NONCE_LENGTH = 7
+
+#: The first character of a nonce names its dialogue's kind. The dialogue row is gone once
+#: the dialogue ends (or is replaced), and a press on its keyboard must still be answered in
+#: that dialogue's words ("You're all set up already" for a finished onboarding, not "This
+#: check-in is closed"): the press itself says which kind it was, however old, with no row
+#: kept. Nonces made before the tag (6 characters) name no kind.
+KIND_TAGS: dict[DialogueKind, str] = {
+    DialogueKind.ONBOARDING: "o",
+    DialogueKind.MORNING: "m",
+    DialogueKind.EVENING: "e",
+    DialogueKind.WEEKLY: "w",
+    DialogueKind.SETTINGS: "s",
+    DialogueKind.CLEARANCE: "c",
+    DialogueKind.TIMEZONE: "z",
+    DialogueKind.COACH: "k",
+    DialogueKind.SYMPTOM: "y",
+}
+_KIND_OF_TAG = {tag: kind for kind, tag in KIND_TAGS.items()}
 
 
-def new_nonce() -> str:
-    """A fresh random nonce for callback data (URL-safe, :data:`NONCE_LENGTH` characters)."""
-    return secrets.token_urlsafe(8)[:NONCE_LENGTH]
+def new_nonce(kind: DialogueKind) -> str:
+    """A fresh nonce for the callback data of a dialogue of ``kind``: its tag and random
+    URL-safe characters, :data:`NONCE_LENGTH` in all."""
+    return KIND_TAGS[DialogueKind(kind)] + secrets.token_urlsafe(8)[: NONCE_LENGTH - 1]
+
+
+def nonce_kind(nonce: str) -> DialogueKind | None:
+    """The dialogue kind a nonce of :func:`new_nonce` names; ``None`` for a nonce made
+    before the tag (shorter) or a forged one."""
+    if len(nonce) != NONCE_LENGTH:
+        return None
+    return _KIND_OF_TAG.get(nonce[0])
 
 
 async def get_dialogue(session: AsyncSession, athlete_id: int) -> Dialogue | None:
@@ -152,7 +182,11 @@ async def start_dialogue(
     dialogue = await session.get(Dialogue, athlete_id)
     if dialogue is None:
         dialogue = Dialogue(
-            athlete_id=athlete_id, kind=kind, nonce=new_nonce(), started_at=now, updated_at=now
+            athlete_id=athlete_id,
+            kind=kind,
+            nonce=new_nonce(kind),
+            started_at=now,
+            updated_at=now,
         )
     dialogue.kind = kind
     dialogue.checkin_id = checkin_id
@@ -160,7 +194,7 @@ async def start_dialogue(
     dialogue.question_index = 0
     dialogue.answers = dict(answers or {})
     dialogue.keyboard_message_id = None
-    dialogue.nonce = new_nonce()
+    dialogue.nonce = new_nonce(kind)
     dialogue.started_at = now
     dialogue.updated_at = now
     session.add(dialogue)
@@ -177,7 +211,7 @@ async def save_dialogue(
     keyboard replaces the old one, so a double press on the old keyboard is refused).
     """
     if rotate_nonce:
-        dialogue.nonce = new_nonce()
+        dialogue.nonce = new_nonce(dialogue.kind)
     dialogue.updated_at = ensure_utc(now)
     session.add(dialogue)
     await session.flush()

@@ -1,7 +1,8 @@
-"""Dialogue order and mapping of answers onto the engine (the walk: walk.py).
+"""Onboarding answers onto the athlete's profile, and the format check of a typed zone.
 
-`answers` is a mapping question id -> parsed value (None for skipped); `context` holds
-values the caller knows (phase, stage, planned_session, test_due, ...).
+`answers` is a mapping question id -> parsed value (None for skipped). The order of the
+questions, their red flags and the check-in fields are the walk's (walk.py): one
+implementation for the bot, the simulator and the tests.
 """
 
 from __future__ import annotations
@@ -12,50 +13,15 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flows.injury import Grade, parse_grade, parse_site
-from flows.library.schema import ProtocolFile, Question, Questionnaire
-from flows.phases import Phase
+from flows.library.schema import Questionnaire
 from flows.profile import AthleteProfile, Periods, RedsScreen, WeightBearing
-from flows.questionnaire.walk import checkin_from_answers, holds
 
-__all__ = [
-    "checkin_from_answers",
-    "next_question",
-    "profile_from_answers",
-    "red_flags_in",
-    "valid_zone_format",
-]
-from flows.reasons import RedFlag
-from flows.rules.safety import red_flags
+__all__ = ["profile_from_answers", "valid_zone_format"]
 
 #: An IANA zone name (Area/City, Area/Region/City), UTC, or a city name.
 _ZONE_RE = re.compile(
     r"^([A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){1,2}|UTC|[A-Za-z][A-Za-z .'\-]{1,59})$"
 )
-
-
-def next_question(
-    questionnaire: Questionnaire,
-    answers: Mapping[str, Any],
-    context: Mapping[str, Any] | None = None,
-) -> Question | None:
-    """The first unanswered question whose `ask_if` conditions hold, or None when done."""
-    ctx = context or {}
-    for question in questionnaire.questions:
-        if question.id in answers:
-            continue
-        if holds(question, answers, ctx):
-            return question
-    return None
-
-
-def red_flags_in(
-    protocol: ProtocolFile,
-    questionnaire: Questionnaire,
-    answers: Mapping[str, Any],
-    phase: Phase,
-) -> list[RedFlag]:
-    """Red flags in the answers so far, so a check-in can end at once on a red flag."""
-    return red_flags(protocol, phase, checkin_from_answers(questionnaire, answers))
 
 
 def profile_from_answers(

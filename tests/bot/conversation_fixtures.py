@@ -20,11 +20,12 @@ Use it from a test module through ``pytest_plugins`` (the ``harness`` fixture)::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,10 @@ from bot.config import (
 from bot.context import Services
 from bot.receiving import ALLOWED_UPDATES
 from bot.scheduling import TickReport
-from bot.storage import Store, upgrade
+from bot.storage import Store, get_athlete_by_telegram_id, save_athlete, upgrade
 from flows.library import Library, load_library
+from flows.phases import Phase
+from flows.state import RehabState
 from sandbox.driver import BotMessage, ChatDriver, SandboxDriver
 from sandbox.server import SandboxServer
 
@@ -154,6 +157,17 @@ class Harness:
                 await chat.next_message()
         await self.drain(chat)
 
+    async def put_in_phase(self, chat: ChatDriver, phase: Phase, since: date) -> None:
+        """Put the athlete of ``chat`` in ``phase`` (stage 1) since ``since``, as if they
+        had got there: the cadence and the questions follow the phase."""
+        async with self.store.transaction() as session:
+            athlete = await get_athlete_by_telegram_id(session, chat.user_id)
+            assert athlete is not None
+            state = RehabState(phase, 1, since, since)
+            athlete.rehab_state = state.to_dict()
+            athlete.phase = state.phase.value
+            await save_athlete(session, athlete, self.clock.now())
+
     async def link_coach_group(
         self, athlete: ChatDriver, scope: str, title: str = "Team"
     ) -> tuple[ChatDriver, int]:
@@ -227,10 +241,12 @@ async def onboard(
     city: str | None = None,
     morning: str = "7:30",
     evening: str = "20:00",
+    finish: bool = True,
 ) -> ChatDriver:
     """A new athlete who completes onboarding (buttons where there are buttons).
 
-    ``zone`` is a button label; with ``city`` the athlete picks "Other" and types it."""
+    ``zone`` is a button label; with ``city`` the athlete picks "Other" and types it. With
+    ``finish=False`` the athlete stops at the last question (the energy screen's offer)."""
     chat = await bot.athlete(name)
     await chat.send("/start")
     await chat.expect("Remodel")
@@ -260,6 +276,8 @@ async def onboard(
     await chat.expect("evening check-in")
     await chat.send(evening)
     await chat.expect("May I ask three short")
+    if not finish:
+        return chat
     await chat.press("No")
     await chat.expect("All set")
     return chat
@@ -275,6 +293,33 @@ async def drain(chat: ChatDriver, within: float = 0.3) -> list[BotMessage]:
             return messages
 
 
+async def tick(chat: ChatDriver, label: str) -> BotMessage:
+    """Tick ``label`` at the multi-select question on screen: press it, and wait until the
+    keyboard, redrawn in place (no new message), shows it ticked (``✓ label``). The
+    question's message as it shows then."""
+    shown = [m for m in await chat.transcript() if isinstance(m, BotMessage)]
+    message_id = next(m.message_id for m in reversed(shown) if label in m.labels)
+    await chat.press(label)
+    for _ in range(250):
+        message = await chat.message(message_id)
+        if isinstance(message, BotMessage) and f"✓ {label}" in message.labels:
+            return message
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{label!r} was not ticked on message {message_id}")
+
+
+async def toast_of(chat: ChatDriver, query_id: str) -> str | None:
+    """The text the bot answered a press with (its toast; ``None``: a silent answer), once
+    the bot has answered it."""
+    for _ in range(250):
+        answer = await chat.callback_answer(query_id)
+        if answer.get("answered"):
+            text = answer.get("text")
+            return str(text) if text else None
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"press {query_id} was never answered")
+
+
 __all__ = [
     "SHIN",
     "STABLE_MORNING",
@@ -286,4 +331,6 @@ __all__ = [
     "harness",
     "library",
     "onboard",
+    "tick",
+    "toast_of",
 ]

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 from telegram import Update
 
-from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins, save_athlete
+from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins
 from flows.phases import Phase
-from flows.state import RehabState
 from sandbox.driver import UserMessage
 
 if TYPE_CHECKING:
@@ -130,7 +129,7 @@ async def test_a_ticked_red_flag_escalates_in_the_same_reply(harness: Harness) -
     await answer_by_buttons(ann, ["Done", "0", "0", "0"])
     screen = await ann.expect("Any of these today?")
     labels = ["Limping", "Swelling / sore spot", "Groin or hip pain", "Pain in a new place"]
-    labels.append("Can't bear weight")
+    labels += ["Can't bear weight", "Front of shin / top or edge of foot"]
     assert [b.text for row in screen.buttons for b in row] == [*labels, "None of these"]
     none_data = screen.buttons[-1][0].callback_data
     assert none_data is not None
@@ -254,23 +253,22 @@ async def test_a_typed_answer_delivered_twice_answers_one_question(harness: Harn
     await ann.expect("Evening summary")
 
 
-async def test_in_maintenance_the_morning_carries_the_safety_screen(harness: Harness) -> None:
-    """Maintenance asks one check-in a day (the morning): the safety screen comes with it,
-    and a tick escalates in the same reply."""
+async def maintenance_morning(harness: Harness) -> ChatDriver:
+    """Ann, a month into maintenance (one check-in a day: the morning), opens it."""
     ann = await harness.onboard("Ann")
-    start = (MORNING - timedelta(days=30)).date()
-    async with harness.store.transaction() as session:
-        athlete = await get_athlete_by_telegram_id(session, ann.user_id)
-        assert athlete is not None
-        state = RehabState(Phase.MAINTENANCE, 1, start, start)
-        athlete.rehab_state = state.to_dict()
-        athlete.phase = state.phase.value
-        await save_athlete(session, athlete, harness.clock.now())
+    await harness.put_in_phase(ann, Phase.MAINTENANCE, (MORNING - timedelta(days=30)).date())
     harness.clock.set(MORNING)
     await ann.send("/checkin")
     await ann.expect("Good morning")
     await ann.expect("wake you")
-    await answer_by_buttons(ann, ["No", "0"])
+    return ann
+
+
+async def test_in_maintenance_the_morning_carries_the_safety_screen(harness: Harness) -> None:
+    """Maintenance asks one check-in a day (the morning): the safety screen comes with it,
+    and a tick escalates in the same reply."""
+    ann = await maintenance_morning(harness)
+    await answer_by_buttons(ann, ["No", "0", "0"])  # walking pain: no evening to ask it
     screen = await ann.expect("Since yesterday, any of these?")
     await ann.press("Groin or hip pain")
     await until_buttons(
@@ -282,6 +280,7 @@ async def test_in_maintenance_the_morning_carries_the_safety_screen(harness: Har
             "✓ Groin or hip pain",
             "Pain in a new place",
             "Can't bear weight",
+            "Front of shin / top or edge of foot",
             "Done",
         ],
     )
@@ -293,3 +292,21 @@ async def test_in_maintenance_the_morning_carries_the_safety_screen(harness: Har
     (morning,) = rows
     assert morning.decision is not None
     assert morning.decision["red_flags"] == ["groin_pain"]
+
+
+async def test_in_maintenance_the_morning_asks_walking_pain(harness: Harness) -> None:
+    """Walking pain is an evening question, and maintenance has no evening: the morning asks
+    it, because it still decides there. Pain on walking after walking had been pain-free is
+    a red flag (FACTS §4.4 item 2), in maintenance as in any phase after protect."""
+    ann = await maintenance_morning(harness)
+    await answer_by_buttons(ann, ["No", "0"])
+    await ann.expect("Walking around since yesterday")
+    await ann.press("5")
+    escalation = await ann.expect("Please contact your clinician")
+    assert "Pain with walking" in escalation.text
+    await ann.expect_no_message(0.5)  # the check-in ended at the red flag
+    rows, dialogue = await rows_of(harness, ann)
+    assert dialogue is None
+    (morning,) = rows
+    assert morning.decision is not None
+    assert morning.decision["red_flags"] == ["walking_pain"]

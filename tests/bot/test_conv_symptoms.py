@@ -1,7 +1,8 @@
 """A symptom reported any time, through the real stack: typed outside a check-in (a red
 flag escalating in the same reply and the coach group told; a mild one), /symptom, the
 "Report a problem" button after /checkin is done, a check-in note that asks a question,
-garbage and a stale press on the report."""
+garbage and a stale press on the report; the red-flag screen as a multi-select (several
+signs ticked escalate together; the high-risk spots)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from conversation_fixtures import tick, toast_of
+
 from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_events
 from bot.storage.models import Event
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
 
-    from sandbox.driver import ChatDriver
+    from sandbox.driver import BotMessage, ChatDriver
 
 pytest_plugins = ["conversation_fixtures"]
 
@@ -64,7 +67,8 @@ async def test_symptom_typed_outside_a_check_in_with_a_red_flag(harness: Harness
     assert "Where my injury is" in where.labels
     await ann.press("Where my injury is")
     await ann.expect("is any of these true")
-    await ann.press("I'm limping")
+    await tick(ann, "I'm limping")
+    await ann.press("Done")
     # The same reply: the hold, the escalation, what to do next; no further question.
     escalation = await ann.expect("Please contact your clinician")
     assert "limp" in escalation.text.lower()
@@ -211,8 +215,11 @@ async def test_garbage_and_a_stale_press_on_the_report(harness: Harness) -> None
     await ann.expect("Where is it?")
     stale = first.buttons[0][0].callback_data
     assert stale is not None
-    await ann.press_data(first.message_id, stale, forged=True)
-    await ann.expect("closed")
+    press = await ann.press_data(first.message_id, stale, forged=True)
+    assert await toast_of(ann, press) == (
+        "That report was started again: answer the newest question."
+    )
+    await ann.expect_no_message(0.3)
     _, events, open_dialogue = await _state(harness, ann.user_id)
     assert open_dialogue
     assert not [e for e in events if e.kind == "symptom_report"]
@@ -235,9 +242,74 @@ async def test_a_symptom_typed_while_a_check_in_question_is_open(harness: Harnes
     await ann.expect("Where is it?")
     await ann.press("Where my injury is")
     await ann.expect("is any of these true")
-    await ann.press("I'm limping")
+    await ann.send("limping")  # typed: the multi-select reads it as that one tick
     await ann.expect("Please contact your clinician")
     # The check-in is still open: /checkin asks it again.
     await ann.send("/checkin")
     await ann.expect("Good morning")
     await ann.expect("wake you")
+
+
+async def _at_the_red_flag_screen(harness: Harness) -> tuple[ChatDriver, BotMessage]:
+    """Ann, onboarded, starts a report at noon about her injured spot: the red-flag screen."""
+    ann = await harness.onboard("Ann")
+    harness.clock.set(NOON)
+    await ann.send("/symptom")
+    await ann.expect("four quick questions")
+    await ann.expect("Where is it?")
+    await ann.press("Where my injury is")
+    return ann, await ann.expect("is any of these true")
+
+
+async def test_several_warning_signs_ticked_escalate_together(harness: Harness) -> None:
+    """The red-flag screen is a multi-select like the check-ins' safety screen: an athlete
+    who is limping *and* swollen ticks both, and both are named in the one reply."""
+    ann, screen = await _at_the_red_flag_screen(harness)
+    assert screen.labels == [
+        "I can't put weight on it",
+        "I'm limping",
+        "It hurts at night",
+        "It's swollen",
+        "Front of shin / top or edge of foot",
+        "None of these",
+    ]
+    await tick(ann, "I'm limping")
+    ticked = await tick(ann, "It's swollen")
+    assert ticked.labels[-1] == "Done"  # "None of these" gives way once something is ticked
+    await ann.press("Done")
+
+    escalation = await ann.expect("Please contact your clinician")
+    assert "A limp" in escalation.text
+    assert "Swelling" in escalation.text
+    await ann.expect_no_message(0.5)  # no pain questions: a red flag ends the report
+    answered = await ann.message(screen.message_id)
+    assert "I'm limping, It's swollen" in answered.text  # the screen echoes both ticks
+
+    phase, events, open_dialogue = await _state(harness, ann.user_id)
+    assert phase == "hold"
+    assert not open_dialogue
+    (report,) = [e for e in events if e.kind == "symptom_report"]
+    assert report.payload["report"] == {"limp": True, "swelling": True}
+    assert report.payload["red_flags"] == ["limp", "swelling"]
+
+
+async def test_pain_at_a_high_risk_spot_stops_all_loading(harness: Harness) -> None:
+    """Pain on the front of the shin, on top of the midfoot or on the outer edge of the foot
+    may be a high-risk bone stress injury (FACTS §4.4 item 5): a tick holds like any red
+    flag, and it is one of the no-loading flags (protocol holds.no_loading_flags): the
+    day's plan then has no session at all, not even protect's gentle work."""
+    ann, _ = await _at_the_red_flag_screen(harness)
+    await tick(ann, "Front of shin / top or edge of foot")
+    await ann.press("Done")
+    escalation = await ann.expect("Please contact your clinician")
+    assert "spot that needs a clinician's eye" in escalation.text
+    await ann.expect_no_message(0.3)
+    phase, events, _ = await _state(harness, ann.user_id)
+    assert phase == "hold"
+    (report,) = [e for e in events if e.kind == "symptom_report"]
+    assert report.payload["report"] == {"high_risk_pattern": True}
+    assert report.payload["red_flags"] == ["high_risk_pattern"]
+
+    await ann.send("/today")
+    today = await ann.expect("Today: On hold")
+    assert "No session today" in today.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,18 @@ class RecordingPacer:
 
 async def _ok(*_args: Any, **_kwargs: Any) -> bool:
     return True
+
+
+def answering(answers: list[object]) -> Callable[..., Coroutine[Any, Any, bool]]:
+    """A Bot API call that raises or returns each of ``answers`` in turn (one per call)."""
+
+    async def call(*_args: Any, **_kwargs: Any) -> bool:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return True
+
+    return call
 
 
 @pytest.mark.parametrize(
@@ -76,11 +89,7 @@ async def test_a_flood_answer_to_a_toast_is_waited_out_and_retried_once() -> Non
     limiter = PacingRateLimiter(pacer, sleep=sleep)
     answers: list[object] = [RetryAfter(timedelta(seconds=2)), True]
 
-    async def flaky(*_args: Any, **_kwargs: Any) -> bool:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return True
+    flaky = answering(answers)
 
     data = {"callback_query_id": "q"}
     assert await limiter.process_request(flaky, (), {}, "answerCallbackQuery", data, None)
@@ -94,11 +103,7 @@ async def test_a_flood_answer_to_an_edit_holds_the_chat_and_retries_once() -> No
     limiter = PacingRateLimiter(pacer)
     answers: list[object] = [RetryAfter(timedelta(seconds=3)), True]
 
-    async def flaky(*_args: Any, **_kwargs: Any) -> bool:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return True
+    flaky = answering(answers)
 
     assert await limiter.process_request(flaky, (), {}, "editMessageText", {"chat_id": 4}, None)
     assert pacer.log == [("call", 4, None), ("hold", 4, 3.0), ("call", 4, None)]

@@ -45,6 +45,8 @@ from bot.storage import (
     metadata,
     migrate_group_chat,
     miss_open_checkins,
+    new_nonce,
+    nonce_kind,
     open_checkins,
     record_clearance,
     redeem_coach_link,
@@ -522,3 +524,16 @@ async def test_transaction_rolls_back_on_error(store: Store, clock: ManualClock)
         await fail_midway()
     async with store.transaction() as session:
         assert list(await list_events(session, athlete.id or 0)) == []
+
+
+@pytest.mark.parametrize("kind", list(DialogueKind), ids=str)
+def test_a_nonce_names_its_dialogue_kind(kind: DialogueKind) -> None:
+    """The row of an ended dialogue is gone; a press on its keyboard still says its kind."""
+    nonce = new_nonce(kind)
+    assert nonce_kind(nonce) is kind
+    assert nonce != new_nonce(kind)
+
+
+def test_a_nonce_from_before_the_tag_names_no_kind() -> None:
+    assert nonce_kind("mAbC12") is None  # 6 characters: made before the tag
+    assert nonce_kind("!AbC123") is None  # no kind's tag

@@ -14,12 +14,13 @@ from flows.library.schema import Question, QuestionType
 from flows.phases import Phase
 from flows.profile import WeightBearing
 from flows.questionnaire.answers import Parsed, Refusal, answer_from_option, parse_answer
-from flows.questionnaire.flow import (
+from flows.questionnaire.flow import profile_from_answers, valid_zone_format
+from flows.questionnaire.walk import (
+    WalkState,
     checkin_from_answers,
-    next_question,
-    profile_from_answers,
-    red_flags_in,
-    valid_zone_format,
+    immediate_red_flags,
+    start,
+    step,
 )
 from flows.reasons import RedFlag
 
@@ -221,21 +222,22 @@ def test_site_options_grouped_by_region(library: Library) -> None:
 
 def test_session_questions_skipped_without_session(library: Library) -> None:
     evening = library.questionnaires.questionnaires["evening"]
-    answers: dict[str, Any] = {}
-    asked = []
-    context = {"planned_session": True, "phase": "walk_run"}
-    while (question := next_question(evening, answers, context)) is not None:
-        asked.append(question.id)
-        answers[question.id] = {"session": "skipped"}.get(question.id, False)
-    assert "session" in asked
-    assert "pain_during" not in asked
-    answers = {}
-    asked = []
-    while (question := next_question(evening, answers, {"planned_session": False})) is not None:
-        asked.append(question.id)
-        answers[question.id] = False
-    assert "session" not in asked
-    assert "pain_during" not in asked
+    answer = {"session": "skipped", "pain_walking": 0, "warning_signs": []}
+
+    def asked(context: dict[str, Any]) -> list[str]:
+        ids = []
+        current = start(evening, context)
+        while (question := current.question) is not None:
+            ids.append(question.id)
+            current = step(evening, current.state, answer.get(question.id, False))
+        return ids
+
+    with_session = asked({"planned_session": True, "phase": "walk_run"})
+    assert "session" in with_session
+    assert "pain_during" not in with_session
+    rest_day = asked({"planned_session": False, "phase": "walk_run"})
+    assert "session" not in rest_day
+    assert "pain_during" not in rest_day
 
 
 def test_checkin_mapping_and_readiness_sum(library: Library) -> None:
@@ -249,17 +251,18 @@ def test_checkin_mapping_and_readiness_sum(library: Library) -> None:
         f"conf_{k}": 90 for k in ("overall", "pain", "effort", "focus", "bone", "skill")
     }
     assert checkin_from_answers(forms["weekly"], weekly_answers).readiness == 54
-    partial = dict(weekly_answers)
+    partial: dict[str, int | None] = dict(weekly_answers)
     partial["conf_bone"] = None
     assert checkin_from_answers(forms["weekly"], partial).readiness is None
 
 
 def test_red_flags_in_answers_so_far(library: Library) -> None:
     morning = library.questionnaires.questionnaires["morning"]
-    assert red_flags_in(library.protocol, morning, {"night_pain": True}, Phase.WALK_RUN) == [
-        RedFlag.NIGHT_PAIN
-    ]
-    assert red_flags_in(library.protocol, morning, {"night_pain": False}, Phase.WALK_RUN) == []
+    walk_run = {"phase": Phase.WALK_RUN.value}
+    assert immediate_red_flags(library.protocol, morning, {"night_pain": True}, walk_run) == (
+        RedFlag.NIGHT_PAIN,
+    )
+    assert immediate_red_flags(library.protocol, morning, {"night_pain": False}, walk_run) == ()
 
 
 def test_onboarding_profile(library: Library) -> None:
@@ -290,12 +293,10 @@ def test_onboarding_profile(library: Library) -> None:
 
 def test_reds_questions_only_after_opt_in(library: Library) -> None:
     form = library.questionnaires.questionnaires["onboarding"]
-    ids = [x.id for x in form.questions]
-    answers: dict[str, Any] = {i: None for i in ids[: ids.index("reds_opt_in")]}
-    answers["reds_opt_in"] = False
-    assert next_question(form, answers) is None
-    answers["reds_opt_in"] = True
-    nxt = next_question(form, answers)
+    at = [x.id for x in form.questions].index("reds_opt_in")
+    waiting = WalkState(answers={"consent": True}, index=at)
+    assert step(form, waiting, False).question is None
+    nxt = step(form, waiting, True).question
     assert nxt is not None
     assert nxt.id == "reds_restriction"
 

@@ -83,7 +83,8 @@ def test_report_options_name_warning_signs_or_nothing(library: Library) -> None:
                 assert option.value in SIGN_FIELDS | NEUTRAL_OPTIONS, option.value
     # Every option that names a sign raises a red flag on its own, in every phase.
     signs = {o.value for q in form.questions for o in q.options if o.value in SIGN_FIELDS}
-    assert signs
+    signs |= {o.maps_to for q in form.questions for o in q.options if o.maps_to}
+    assert {"limp", "high_risk_pattern", "new_site_pain"} <= signs
     for sign in signs:
         for phase in (Phase.PROTECT, Phase.WALK_RUN):
             report = DailyCheckIn.from_dict({sign: True})
@@ -94,13 +95,16 @@ def test_report_checkin(library: Library) -> None:
     form = library.questionnaires.questionnaires[QUESTIONNAIRE]
     answers = {
         "symptom_where": "new_site_pain",
-        "symptom_signs": "limp",
+        "symptom_signs": ["limp"],
         "symptom_rest": 2,
         "symptom_walking": None,
     }
     assert report_checkin(form, answers) == DailyCheckIn(pain_rest=2, new_site_pain=True, limp=True)
-    assert report_checkin(form, {"symptom_where": "site", "symptom_signs": "none"}) == (
-        DailyCheckIn()
+    # Nothing ticked sets nothing (an unticked sign stays unknown: it clears no earlier one).
+    assert report_checkin(form, {"symptom_where": "site", "symptom_signs": []}) == (DailyCheckIn())
+    several = {"symptom_where": "site", "symptom_signs": ["limp", "swelling", "front_foot"]}
+    assert report_checkin(form, several) == DailyCheckIn(
+        limp=True, swelling=True, high_risk_pattern=True
     )
 
 

@@ -98,12 +98,14 @@ def test_a_morning_without_an_evening_carries_the_safety_screen(library: Library
     assert ids(asked) == [
         "night_pain",
         "next_morning_pain",
+        "pain_walking",
         "warning_signs",
         "sleep_quality",
         "fear",
     ]
     assert not flags
     assert got.limp is False
+    assert got.pain_walking == 0
     _, asked, flags = run(library, "morning", context, replace(STABLE, swelling=True))
     assert flags == (RedFlag.SWELLING,)
     assert ids(asked)[-1] == "warning_signs"  # the check-in ends there
@@ -302,8 +304,7 @@ def test_an_includes_condition_names_an_option_of_the_earlier_question() -> None
 # --------------------------------------------------------------------------- properties
 
 #: Red flags the forms ask for, by the field that raises them. PAIN_TREND needs the
-#: history (decided at the end of the check-in, tested in test_rules); HIGH_RISK_PATTERN is
-#: asked by no questionnaire (the "new place" option names those places: NEW_SITE).
+#: history (decided at the end of the check-in, tested in test_rules).
 REACHABLE = {
     RedFlag.NIGHT_PAIN: {"night_pain": True},
     RedFlag.REST_PAIN: {"next_morning_pain": 5, "pain_rest": 6},
@@ -311,6 +312,7 @@ REACHABLE = {
     RedFlag.LIMP: {"limp": True},
     RedFlag.SWELLING: {"swelling": True},
     RedFlag.GROIN_PAIN: {"groin_pain": True},
+    RedFlag.HIGH_RISK_PATTERN: {"high_risk_pattern": True},
     RedFlag.NEW_SITE: {"new_site_pain": True},
     RedFlag.CANNOT_BEAR_WEIGHT: {"cannot_bear_weight": True},
     RedFlag.REDS_SIGNS: {"reds_signs": True},
@@ -318,18 +320,13 @@ REACHABLE = {
 
 
 def test_every_red_flag_is_known_here() -> None:
-    assert set(REACHABLE) | {RedFlag.PAIN_TREND, RedFlag.HIGH_RISK_PATTERN} == set(RedFlag)
+    assert set(REACHABLE) | {RedFlag.PAIN_TREND} == set(RedFlag)
 
 
-#: With no evening check-in (maintenance): the morning's screen carries the signs; walking
-#: pain is an evening question.
-MORNING_ONLY = set(REACHABLE) - {RedFlag.WALKING_PAIN}
-
-
-@pytest.mark.parametrize("flag", sorted(MORNING_ONLY), ids=str)
-def test_every_red_flag_but_walking_pain_is_reachable_without_an_evening(
-    library: Library, flag: RedFlag
-) -> None:
+@pytest.mark.parametrize("flag", sorted(REACHABLE), ids=str)
+def test_every_red_flag_is_reachable_without_an_evening(library: Library, flag: RedFlag) -> None:
+    """With no evening check-in (maintenance): the morning carries the walking pain and the
+    safety screen."""
     day = replace(STABLE, **REACHABLE[flag])
     context = {"phase": "maintenance", "planned_session": True, "evening_due": False}
     raised: set[RedFlag] = set()
