@@ -35,8 +35,17 @@ from sqlmodel import col
 
 from bot.clock import ManualClock
 from bot.config import ConfigError, DatabaseSettings, Settings, TelegramSettings
+from bot.dialogue import driver
 from bot.run_mode import RunOptions, build_app, running
-from bot.storage import Athlete, Checkin, Event, Store, upgrade
+from bot.storage import (
+    Athlete,
+    Checkin,
+    Event,
+    Store,
+    get_athlete_by_telegram_id,
+    get_dialogue,
+    upgrade,
+)
 from bot.time_travel import HELP, Kind, TimeTravelError, describe, parse, target_of, walk
 
 if TYPE_CHECKING:
@@ -175,6 +184,32 @@ async def known_user(store: Store) -> int | None:
             )
         ).scalar_one_or_none()
     return None if found is None else int(found)
+
+
+async def last_message_id(store: Store, telegram_user_id: int) -> int:
+    """The highest message id of the athlete's chat that the database refers to (0: none).
+
+    The try-out's sandbox is new each session and would number the chat's messages from 1
+    again, while the bot compares new ids with those it stored (a typed answer with an id at
+    or below the last one filed is a redelivery, never the next answer): the recreated chat
+    must continue above every id stored."""
+    async with store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, telegram_user_id)
+        if athlete is None or athlete.id is None:
+            return 0
+        found = (
+            await session.execute(
+                sa.select(sa.func.max(col(Checkin.message_id))).where(
+                    col(Checkin.athlete_id) == athlete.id
+                )
+            )
+        ).scalar_one_or_none()
+        ids = [int(found or 0)]
+        dialogue = await get_dialogue(session, athlete.id)
+        if dialogue is not None:
+            ids += [dialogue.keyboard_message_id or 0, driver.typed_of(dialogue)]
+            ids += driver.shown_of(dialogue)
+    return max(ids)
 
 
 class TimeTraveller:
@@ -341,7 +376,12 @@ async def _chat(
             resumed = known is not None
             # A resumed try-out: the same user, who talked to the bot in an earlier
             # session, so the fresh sandbox lets the bot write first (Telegram would).
-            user = await driver.create_user(options.name, started=resumed, user_id=known)
+            user = await driver.create_user(
+                options.name,
+                started=resumed,
+                user_id=known,
+                messages_after=await last_message_id(chat_store, known) if known else 0,
+            )
 
             async def zone() -> ZoneInfo:
                 # The athlete's own zone once onboarding has set it, else --zone.

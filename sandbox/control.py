@@ -184,8 +184,17 @@ class ControlApi:
                 raise _bad("id must be a positive integer")
             if user_id in self.store.chats:
                 raise ControlError(409, f"Conflict: user {user_id} already exists")
+        messages_after = _int(body.get("messages_after", 0), "messages_after")
+        if messages_after < 0:
+            raise _bad("messages_after must be 0 or more")
         user = self.store.add_user(
-            first_name, username, language, last_name, user_id=user_id, started=started
+            first_name,
+            username,
+            language,
+            last_name,
+            user_id=user_id,
+            started=started,
+            messages_after=messages_after,
         )
         return self._user_json(user)
 

@@ -160,6 +160,7 @@ class SandboxDriver:
         *,
         started: bool = False,
         user_id: int | None = None,
+        messages_after: int = 0,
     ) -> SandboxUser:
         """A new user; their private chat with the bot has the same id.
 
@@ -167,6 +168,7 @@ class SandboxDriver:
         bot may write first; otherwise the bot gets 403 until the user writes or starts.
         ``user_id``: recreate a known user under that id (e.g. resuming a stored session);
         ``SandboxError`` 409 if a user or chat already has it. Left out, the sandbox picks.
+        ``messages_after``: the private chat's message ids start above it (resuming).
         """
         body: dict[str, Any] = {
             "first_name": first_name,
@@ -177,6 +179,8 @@ class SandboxDriver:
             body["username"] = username
         if user_id is not None:
             body["id"] = user_id
+        if messages_after:
+            body["messages_after"] = messages_after
         result = await self.request("POST", "users", json=body)
         return SandboxUser(result["id"], first_name, username, language_code)
 

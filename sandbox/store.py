@@ -299,6 +299,7 @@ class Store:
         *,
         user_id: int | None = None,
         started: bool = False,
+        messages_after: int = 0,
     ) -> UserRec:
         """A new user and their private chat with the bot (same id).
 
@@ -307,6 +308,9 @@ class Store:
         out, the next free id is taken, so ids given earlier are never handed out again.
         ``started`` means the user already opened the chat (pressed Start in an earlier
         session), so the bot may write first; otherwise it gets 403 until they do.
+        ``messages_after``: the private chat's message ids start above it (a chat recreated
+        for a resumed session continues where the earlier one stopped, as Telegram's would:
+        a bot compares the ids it stored with new ones).
         """
         if user_id is None:
             user_id = next(self._user_ids)
@@ -318,7 +322,12 @@ class Store:
             raise KeyError(f"user {user_id} already exists")
         user = UserRec(user_id, first_name, username, last_name, language_code, started=started)
         self.users[user.id] = user
-        self.chats[user.id] = ChatRec(id=user.id, type="private", user_id=user.id)
+        self.chats[user.id] = ChatRec(
+            id=user.id,
+            type="private",
+            user_id=user.id,
+            ids=itertools.count(max(0, messages_after) + 1),
+        )
         return user
 
     def add_group(self, title: str, member_ids: list[int]) -> ChatRec:

@@ -122,6 +122,21 @@ async def test_resume_keeps_the_athlete_and_the_clock(
     assert checkins(db) == [("2025-03-03", "evening", "sent")]
 
 
+async def test_a_resumed_chat_takes_typed_answers_where_it_stopped(
+    library: Library, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    db = await onboarded(library, tmp_path / "typed.db", tmp_path_factory)
+    # Alex starts the evening check-in and types one answer, then leaves.
+    first = await chat(library, db, [":at 20:00", "#a", "2", ":quit"])
+    assert "Did that pain build up" in first
+    # Back the next session, Alex types the answer to the question on screen. The sandbox of
+    # this session is new: its chat must number messages above those the bot stored, or the
+    # bot takes "no" for a redelivery of the earlier typed answer ("Already recorded").
+    second = await chat(library, db, ["no", ":quit"])
+    assert "Already recorded" not in second
+    assert "Was any of it sharp" in second
+
+
 async def test_meta_commands_answer_in_the_terminal(library: Library, tmp_path: Path) -> None:
     out = await chat(
         library,
