@@ -279,8 +279,14 @@ async def answer_checkin(
         else:
             await chat.press_data(message.message_id, data)
             # The double tap: the same button again at once, before any reply (one
-            # connection per simulated user, so one request after the other).
-            await chat.press_data(message.message_id, data)
+            # connection per simulated user, so one request after the other). When the bot
+            # was quicker and the keyboard is already gone, the sandbox refuses the press, as
+            # Telegram's client would have nothing to tap: a single tap then.
+            try:
+                await chat.press_data(message.message_id, data)
+            except RuntimeError as refused:
+                if "has no button" not in str(refused):
+                    raise
         reply = await chat.next_message(REPLY_TIMEOUT)
         result.latencies.append(time.perf_counter() - started)
         result.answers += 1
