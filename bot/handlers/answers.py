@@ -50,11 +50,13 @@ from bot.rendering.texts import Safe
 from bot.storage import (
     Athlete,
     Checkin,
+    CheckinStatus,
     Dialogue,
     DialogueKind,
     advance_dialogue,
     clear_dialogue,
     get_answering,
+    get_checkin_by_nonce,
     nonce_kind,
 )
 
@@ -228,7 +230,12 @@ async def on_press(update: Update, context: RemodelContext) -> None:
             refused = checked
             reask = _undelivered(services, refused, athlete, dialogue)
             if refused is _Refused.CLOSED:
-                closed = _closed_words(data.nonce, athlete, dialogue)
+                asked = (
+                    await get_checkin_by_nonce(session, athlete.id, data.nonce)
+                    if athlete is not None and athlete.id is not None
+                    else None
+                )
+                closed = _closed_words(data.nonce, athlete, dialogue, asked)
         elif isinstance(checked, _Toggle):
             assert dialogue is not None
             now = driver.tick(
@@ -333,7 +340,7 @@ def _undelivered(
 
 
 def _closed_words(
-    nonce: str, athlete: Athlete | None, dialogue: Dialogue | None
+    nonce: str, athlete: Athlete | None, dialogue: Dialogue | None, asked: Checkin | None
 ) -> tuple[str, str | None]:
     """What a press on the keyboard of a dialogue that ended (or was replaced) says, in
     that dialogue's terms: the text key of the toast, and of a message to send (``None``:
@@ -344,7 +351,12 @@ def _closed_words(
     pain at night, at rest or walking: the answer was not recorded). A finished onboarding
     (the double tap on its last button among them) and a sent report only need a word that
     nothing is lost. A nonce from before the tag names no kind: the check-in words, as
-    every press was answered before."""
+    every press was answered before. ``asked`` is the check-in this dialogue asked, found by
+    the nonce: when it was answered, the press raced the answer that finished it (the second
+    tap of the last button: once the check-in is done its buttons are gone), and "already
+    recorded" is the truth; "not recorded" would tell a lie about a finished check-in."""
+    if asked is not None and asked.status is CheckinStatus.ANSWERED:
+        return "answer.already", None
     kind = nonce_kind(nonce)
     if kind is DialogueKind.ONBOARDING and athlete is not None and athlete.onboarded:
         return "closed.onboarding.toast", None

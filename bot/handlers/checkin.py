@@ -40,6 +40,7 @@ from bot.storage import (
     log_education,
     mark_answered,
     save_athlete,
+    set_checkin_nonce,
     start_dialogue,
 )
 from bot.storage.models import CheckinStatus, Dialogue
@@ -137,6 +138,7 @@ async def open_checkin(
     dialogue = await start_dialogue(
         session, athlete_id=athlete.id, kind=kind, now=now, checkin_id=checkin.id
     )
+    await set_checkin_nonce(session, checkin.id, dialogue.nonce)
     planned = False
     due: dict[str, bool] = {}
     if kind is DialogueKind.EVENING and athlete.rehab_state:

@@ -26,6 +26,7 @@ from bot.storage.checkins import (
     OPEN_STATUSES,
     create_checkin_if_absent,
     get_checkin,
+    get_checkin_by_nonce,
     get_checkin_for,
     keep_partial_answers,
     list_checkins,
@@ -35,6 +36,7 @@ from bot.storage.checkins import (
     mark_sent,
     miss_open_checkins,
     open_checkins,
+    set_checkin_nonce,
 )
 from bot.storage.clinicians import (
     RedeemRefusal,
@@ -162,6 +164,7 @@ __all__ = [
     "get_athlete",
     "get_athlete_by_telegram_id",
     "get_checkin",
+    "get_checkin_by_nonce",
     "get_checkin_for",
     "get_dialogue",
     "get_or_create_athlete",
@@ -201,6 +204,7 @@ __all__ = [
     "save_athlete",
     "save_dialogue",
     "set_active",
+    "set_checkin_nonce",
     "set_keyboard_messages",
     "set_paused",
     "start_dialogue",

@@ -82,6 +82,21 @@ async def get_checkin(session: AsyncSession, checkin_id: int) -> Checkin | None:
     return await session.get(Checkin, checkin_id)
 
 
+async def get_checkin_by_nonce(
+    session: AsyncSession, athlete_id: int, nonce: str
+) -> Checkin | None:
+    """The athlete's check-in last asked by the dialogue with ``nonce``, or ``None``."""
+    query = select(Checkin).where(Checkin.athlete_id == athlete_id, Checkin.nonce == nonce)
+    return (await session.execute(query)).scalars().first()
+
+
+async def set_checkin_nonce(session: AsyncSession, checkin_id: int, nonce: str) -> None:
+    """Record that the dialogue with ``nonce`` now asks the check-in ``checkin_id``."""
+    await session.execute(
+        sa.update(Checkin).where(col(Checkin.id) == checkin_id).values(nonce=nonce)
+    )
+
+
 async def get_checkin_for(
     session: AsyncSession, athlete_id: int, local_date: date, slot: Slot
 ) -> Checkin | None:

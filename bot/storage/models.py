@@ -264,6 +264,9 @@ class Checkin(_Base, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: The nonce of the dialogue that asked this check-in (the last one, if it was asked
+    #: again): a press on its buttons after the dialogue ended is matched to the row.
+    nonce: str | None = Field(default=None, sa_type=sa.String(16))
     answers: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
     decision: dict[str, Any] | None = Field(default=None, sa_type=JSONDict)
 
