@@ -52,7 +52,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -656,13 +656,8 @@ async def run_once(
         bot_messages = sum(
             1 for chat in server.store.chats.values() for m in chat.messages.values() if m.from_bot
         )
-        return RunResult(
-            label=label,
-            athletes=data["athletes"],
-            checkins=data["checkins"],
-            checkin_keys=data["checkin_keys"],
-            events=data["events"],
-            dialogues=data["dialogues"],
+        return replace(
+            _partial(label, data),
             sent_twice=_sent_twice(server.store),
             bot_messages=bot_messages,
             answers_given=world.answers_given,
