@@ -60,6 +60,8 @@ class Result:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    #: The workers' own figures, when they were read (bench/multiworker.py).
+    breakdown: str = ""
 
     @property
     def rate(self) -> float:

@@ -420,9 +420,45 @@ async def run(
             snapshot = (await stored_state(store), await bot_messages(sandbox.url, list(chats)))
             async with SandboxDriver(sandbox.url) as driver:
                 stats = await driver.stats()
+            result.breakdown = await where_time_went(pool)
         finally:
             await store.dispose()
     return result, found, snapshot, int(stats["answered_429"])
+
+
+def _bucket_summary(buckets: Counter[float], marks: tuple[float, ...]) -> str:
+    """``n``, then the share of observations above each of ``marks`` (seconds), and the
+    bucket bound under which 99% fall, from a histogram's cumulative ``le`` counts."""
+    total = buckets[float("inf")]
+    if not total:
+        return "none"
+    shares = ", ".join(f">{m * 1000:g} ms {100 * (1 - buckets[m] / total):.1f}%" for m in marks)
+    p99 = min(le for le, n in buckets.items() if n >= 0.99 * total)
+    return f"{int(total)}: {shares}; p99 <= {p99 * 1000:g} ms"
+
+
+async def where_time_went(pool: list[Worker]) -> str:
+    """The workers' own view of the run (their /metrics, summed): how long updates took to
+    handle, and how long calls waited for the send budget; press-to-reply minus these is
+    transport (the sandbox, the forwarder, the client)."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    sums: dict[str, Counter[float]] = {}
+    async with httpx.AsyncClient(trust_env=False) as http:
+        for worker in pool:
+            text = (await http.get(f"http://127.0.0.1:{worker.ops_port}/metrics")).text
+            for family in text_string_to_metric_families(text):
+                if family.name not in ("remodel_update_seconds", "remodel_pacing_wait_seconds"):
+                    continue
+                for sample in family.samples:
+                    if sample.name.endswith("_bucket"):
+                        key = family.name + "".join(
+                            f" {k}={v}" for k, v in sample.labels.items() if k != "le"
+                        )
+                        sums.setdefault(key, Counter())[float(sample.labels["le"])] += sample.value
+    marks = (0.005, 0.025, 0.05)
+    return "\n".join(f"   {key}: {_bucket_summary(b, marks)}" for key, b in sorted(sums.items()))
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -466,6 +502,7 @@ async def main_async(args: argparse.Namespace) -> None:
             f"Telegram's: {light.answers} answers, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
             f"(goal p99 <= 50 ms: {verdict}); checks {found}, 429s {flooded}"
         )
+        print(f"   as the workers saw it (their /metrics, summed):\n{light.breakdown}")
 
 
 def main() -> None:

@@ -19,7 +19,15 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -197,11 +205,34 @@ class ScheduleSettings(_Section):
 class SendingSettings(_Section):
     """``[sending]``: Telegram flood limits the pacer keeps under."""
 
+    #: The most messages the bot sends in any one-second window (and, apart, the most other
+    #: calls: edits, deletions).
     global_per_second: float = Field(default=30.0, gt=0)
+    #: How many of them may go back to back after a pause, so that a reply does not queue
+    #: behind another athlete's by a slot; the steady rate is then ``global_rate``.
+    global_burst: int = Field(default=3, ge=1)
     per_chat_per_second: float = Field(default=1.0, gt=0)
     per_chat_burst: int = Field(default=3, ge=1)
     per_group_per_minute: float = Field(default=20.0, gt=0)
     concurrency: int = Field(default=32, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _burst_within_the_window(self) -> SendingSettings:
+        if self.global_burst > self.global_per_second:
+            raise ValueError("global_burst must not exceed global_per_second")
+        return self
+
+    @property
+    def global_rate(self) -> float:
+        """The steady global rate, per second: a burst of ``global_burst`` then this rate
+        put at most ``global_per_second`` sends in any one-second window (GCRA: the burst,
+        then one every ``1 / rate`` s; ``burst + rate - 1`` of them start within 1 s)."""
+        return self.global_per_second - self.global_burst + 1
+
+    @property
+    def global_tolerance(self) -> float:
+        """GCRA's tolerance of the global buckets, seconds (``(burst - 1) / rate``)."""
+        return (self.global_burst - 1) / self.global_rate
 
 
 class PrivacySettings(_Section):

@@ -9,20 +9,28 @@ and the handlers can count without import cycles.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ANSWERS",
     "DUE_BACKLOG",
     "FLOOD_WAITS",
     "LAST_TICK_AGE",
+    "PACING_WAIT",
     "SENDS",
     "TICKER_LEADER",
     "TICK_LAG",
     "UPDATES",
+    "UPDATE_SECONDS",
 ]
 
 UPDATES = Counter("remodel_updates", "Telegram updates handled by this process")
+UPDATE_SECONDS = Histogram(
+    "remodel_update_seconds",
+    "Time from an update reaching the processor to its handling done (the athlete's turn, "
+    "database work and replies sent)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
 ANSWERS = Counter("remodel_answers", "Questionnaire answers recorded by this process")
 SENDS = Counter(
     "remodel_sends", "Messages this process sent, by outcome (sent, blocked, ...)", ["outcome"]
@@ -37,4 +45,12 @@ DUE_BACKLOG = Gauge("remodel_due_backlog", "Check-ins due and not sent yet (whol
 TICKER_LEADER = Gauge("remodel_ticker_leader", "1 when this process runs the ticker")
 LAST_TICK_AGE = Gauge(
     "remodel_last_tick_age_seconds", "Seconds since this process's last tick ended (-1: never)"
+)
+#: Where replies wait for the send budget: a reply held here is latency the athlete sees.
+#: ``kind`` is ``message`` (chat and global buckets) or ``call`` (edits and deletions).
+PACING_WAIT = Histogram(
+    "remodel_pacing_wait_seconds",
+    "Time a Bot API call waited for its slot of the send budget",
+    ["kind"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )

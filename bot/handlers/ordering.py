@@ -16,7 +16,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.metrics import UPDATES
+from bot.metrics import UPDATE_SECONDS, UPDATES
 from bot.scheduling.locks import AthleteLocks
 
 
@@ -37,11 +37,12 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         UPDATES.inc()
         key = update_key(update)
-        if key is None:
-            await coroutine
-            return
-        async with self._locks.for_user(key):
-            await coroutine
+        with UPDATE_SECONDS.time():
+            if key is None:
+                await coroutine
+                return
+            async with self._locks.for_user(key):
+                await coroutine
 
     async def initialize(self) -> None:
         return None

@@ -32,7 +32,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.metrics import FLOOD_WAITS
+from bot.metrics import FLOOD_WAITS, PACING_WAIT
 from bot.sending.pacer import Pacer
 from bot.sending.policy import PACED, retry_after_seconds
 
@@ -110,7 +110,8 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         chat = _chat_of(data)
         if _is_message(endpoint):
             self.paced_calls += 1
-            await self.pacer.wait(chat)
+            with PACING_WAIT.labels("message").time():
+                await self.pacer.wait(chat)
             return await callback(*args, **kwargs)
         if endpoint in PRESS_ANSWERS:
             try:
@@ -122,7 +123,8 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         if endpoint not in CALL_ENDPOINTS:
             return await callback(*args, **kwargs)
         self.paced_calls += 1
-        await self.pacer.wait_call(chat)
+        with PACING_WAIT.labels("call").time():
+            await self.pacer.wait_call(chat)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:

@@ -54,8 +54,10 @@ class RateLimiter:
 
     def earliest(self, key: int, at: float) -> float:
         """The earliest instant >= ``at`` when ``key`` may send (does not reserve)."""
-        tat = self._tat.get(key, at)
-        return max(at, tat - self.tolerance)
+        ready = self._tat.get(key, at) - self.tolerance
+        # Float residue of adding intervals and taking the tolerance back (1e-13 s) is no
+        # reason to sleep.
+        return ready if ready > at + 1e-9 else at
 
     def take(self, key: int, slot: float) -> None:
         """Record a send for ``key`` at ``slot`` (which must be >= :meth:`earliest`)."""
@@ -106,9 +108,10 @@ class FloodPacer:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         s = settings or SendingSettings()
-        # Global burst 1: strictly spaced sends never put more than the rate in any 1 s window.
-        self._global = RateLimiter(s.global_per_second, burst=1)
-        self._calls = RateLimiter(s.global_per_second, burst=1)
+        # A short burst, then the steady rate: never more than global_per_second in any 1 s
+        # window, and a reply does not wait a slot behind another chat's send at light load.
+        self._global = RateLimiter(s.global_rate, burst=s.global_burst)
+        self._calls = RateLimiter(s.global_rate, burst=s.global_burst)
         self._private = RateLimiter(s.per_chat_per_second, burst=s.per_chat_burst)
         self._groups = RateLimiter(s.per_group_per_minute / 60.0, burst=1)
         self._monotonic = monotonic

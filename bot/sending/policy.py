@@ -48,7 +48,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.metrics import FLOOD_WAITS, SENDS
+from bot.metrics import FLOOD_WAITS, PACING_WAIT, SENDS
 from bot.sending.pacer import Pacer
 
 __all__ = [
@@ -176,7 +176,8 @@ async def send_with_policy(
     flood_waits = 0
     while True:
         if pacer is not None:
-            await pacer.wait(chat_id)
+            with PACING_WAIT.labels("message").time():
+                await pacer.wait(chat_id)
         token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice
         try:
             sent: SendOutcome[T] = SendOutcome.sent(await call())

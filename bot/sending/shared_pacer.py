@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _PACE = text(
     "SELECT remodel_pace(:chat, :hold, :chat_interval, :chat_tolerance, :global_interval, "
-    ":global_key)"
+    ":global_key, :global_tolerance)"
 )
 _HOLD = text(
     "INSERT INTO send_pacing AS p (key, tat) "
@@ -72,7 +72,8 @@ class SharedPacer:
         # atomicity a reservation needs. The copy shares the pool; the isolation level is
         # reset when a connection goes back to it.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._global_interval = 1.0 / s.global_per_second
+        self._global_interval = 1.0 / s.global_rate
+        self._global_tolerance = s.global_tolerance
         # One token of a chat's burst is kept back: between the reservation (on the database's
         # clock) and the request reaching Telegram lie a round trip and a sleep, whose jitter
         # on a loaded worker can bring two sends closer than the chat's 1 s; the spare token
@@ -104,6 +105,7 @@ class SharedPacer:
                             "chat_tolerance": tolerance,
                             "global_interval": self._global_interval,
                             "global_key": CALLS_KEY if call else 0,
+                            "global_tolerance": self._global_tolerance,
                         },
                     )
                 ).scalar_one()

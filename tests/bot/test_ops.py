@@ -84,9 +84,6 @@ async def test_healthz_and_metrics_over_http(
         chat = driver.chat((await driver.create_user("Ann")).id)
         await chat.send("/start")
         await chat.next_message(timeout=15)
-        after = await http.get("/metrics")
-        assert after.status_code == 200
-        assert after.headers["content-type"].startswith("text/plain")
 
         def value(text: str, name: str) -> float:
             for line in text.splitlines():
@@ -94,9 +91,23 @@ async def test_healthz_and_metrics_over_http(
                     return float(line.split()[-1])
             return 0.0
 
+        # The first reply can land before /start's handling ends (it sends more after it).
+        for _ in range(100):
+            after = await http.get("/metrics")
+            handled = "remodel_update_seconds_count"
+            if value(after.text, handled) > value(before.text, handled):
+                break
+            await asyncio.sleep(0.1)
+        assert after.status_code == 200
+        assert after.headers["content-type"].startswith("text/plain")
+
         for name in (
             "remodel_updates_total",
             'remodel_sends_total{outcome="sent"}',
+            # /start was handled and answered: its handling time and its reply's wait for
+            # the send budget were observed.
+            "remodel_update_seconds_count",
+            'remodel_pacing_wait_seconds_count{kind="message"}',
         ):
             assert value(after.text, name) > value(before.text, name), name
         for name in (

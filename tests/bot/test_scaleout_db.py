@@ -124,7 +124,9 @@ async def test_ticker_leadership_moves_when_the_leader_goes(pg: Workers) -> None
 async def test_two_workers_share_one_send_budget(pg: Workers) -> None:
     """Reservations from two workers draw from one global bucket: 40 sends at 10/s reserve
     slots reaching 4 s ahead, however they are split between the workers."""
-    settings = SendingSettings(global_per_second=10, per_chat_per_second=1, per_chat_burst=3)
+    settings = SendingSettings(
+        global_per_second=10, global_burst=1, per_chat_per_second=1, per_chat_burst=3
+    )
     engine = pg()
     workers = [SharedPacer(engine, settings), SharedPacer(pg(), settings)]
     async with engine.connect() as connection:
@@ -159,6 +161,21 @@ async def test_two_workers_share_one_send_budget(pg: Workers) -> None:
     assert after <= float(now) + 2 * 0.1, "two slots taken, the refused ones took nothing"
     assert sum(w.reservations for w in workers) == 44
     assert sum(w.fallbacks for w in workers) == 0
+
+
+async def test_the_shared_budget_allows_a_short_burst_then_the_steady_rate(
+    pg: Workers,
+) -> None:
+    """As the in-process pacer: ``global_burst`` sends at once after a pause, then one per
+    ``1 / global_rate``, across workers."""
+    settings = SendingSettings(global_per_second=10, global_burst=3)  # steady 8/s
+    workers = [SharedPacer(pg(), settings), SharedPacer(pg(), settings)]
+    delays = [await workers[i % 2]._reserve(3000 + i, hold_key(3000 + i)) for i in range(12)]
+    assert all(d is not None for d in delays)
+    slots = [float(d or 0) for d in delays]
+    assert max(slots[:3]) < 0.05, "the burst goes at once"
+    assert slots[3] == pytest.approx(1 / 8, abs=0.05), "then one per 1/8 s"
+    assert slots[11] == pytest.approx(9 / 8, abs=0.05), "3 + 7 start within the first 1 s"
 
 
 async def test_a_flood_hold_reaches_the_other_worker(pg: Workers) -> None:
@@ -223,7 +240,7 @@ async def test_four_processes_migrating_an_empty_database_all_succeed(postgres_u
 async def test_edits_and_answers_have_a_budget_of_their_own(pg: Workers) -> None:
     """Calls that are not messages draw from their own global bucket: a backlog of
     messages does not delay a press's answer, and calls are capped across workers too."""
-    settings = SendingSettings(global_per_second=10)
+    settings = SendingSettings(global_per_second=10, global_burst=1)
     a, b = SharedPacer(pg(), settings), SharedPacer(pg(), settings)
     for i in range(20):  # two seconds of messages reserved ahead
         assert (await a._reserve(2000 + i, hold_key(2000 + i)) or 0) >= 0

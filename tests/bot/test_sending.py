@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -81,8 +82,41 @@ async def test_a_crowd_is_spread_at_the_global_rate() -> None:
     pacer = pacer_on(fake)
     slots = await slots_for(fake, pacer, list(range(1, 301)))
     assert max_in_window(slots, 1.0) <= 30
-    # ...and the rate is used, not wasted: 300 sends take 10 s, not more.
-    assert slots[-1] - slots[0] == pytest.approx(299 / 30)
+    # ...and the rate is used, not wasted: a burst of 3, then 28/s (3 + 27 start in any 1 s).
+    assert slots[2] == pytest.approx(slots[0])
+    assert slots[-1] - slots[0] == pytest.approx(297 / 28)
+
+
+async def test_sends_arriving_at_any_pace_stay_within_the_window_limit() -> None:
+    """Bursts after pauses, trickles, crowds: never more than global_per_second in 1 s."""
+    rng = random.Random(7)
+    for burst in (1, 3, 10):
+        fake = FakeTime()
+        pacer = pacer_on(fake, global_burst=burst)
+        slots = []
+        for chat in range(1, 400):
+            fake.now += rng.choice((0.0, 0.0, 0.01, 0.05, 0.3, 1.5))
+            await pacer.wait(chat)
+            slots.append(fake.now)
+        assert max_in_window(slots, 1.0) <= 30, burst
+
+
+async def test_a_reply_after_a_quiet_moment_does_not_wait_a_slot() -> None:
+    """Two athletes' replies a few ms apart both go at once (light load); with global_burst
+    = 1 the second waited 1/30 s."""
+    for burst, second in ((3, 0.0), (1, 1 / 30)):
+        fake = FakeTime()
+        pacer = pacer_on(fake, global_burst=burst)
+        await pacer.wait(1)
+        fake.now += 0.004
+        arrived = fake.now
+        await pacer.wait(2)
+        assert fake.now - arrived == pytest.approx(max(0.0, second - 0.004)), burst
+
+
+def test_a_burst_beyond_the_window_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="global_burst"):
+        SendingSettings(global_per_second=2, global_burst=3)
 
 
 async def test_one_private_chat_gets_a_short_burst_then_one_per_second() -> None:
@@ -104,14 +138,14 @@ async def test_a_group_gets_at_most_twenty_per_minute() -> None:
 async def test_wait_sleeps_until_the_slot() -> None:
     fake = FakeTime()
     pacer = pacer_on(fake)
-    for chat in range(1, 4):
+    for chat in range(1, 6):  # three back to back, then one slot at 28/s each
         await pacer.wait(chat)
-    assert fake.sleeps == [pytest.approx(1 / 30), pytest.approx(1 / 30)]
+    assert fake.sleeps == [pytest.approx(1 / 28), pytest.approx(1 / 28)]
 
 
 def test_hold_after_retry_after_does_not_hold_other_chats() -> None:
     fake = FakeTime()
-    pacer = pacer_on(fake)
+    pacer = pacer_on(fake, global_burst=1)
     pacer.hold(42, 7.0)
     assert pacer.try_reserve(42) == (False, pytest.approx(7.0))
     assert pacer.try_reserve(43) == (True, 0.0)
