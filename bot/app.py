@@ -55,7 +55,7 @@ from bot.handlers.clearance import clearance_questionnaire
 from bot.handlers.coach_posts import make_coach_sender
 from bot.handlers.ordering import PerUserUpdateProcessor
 from bot.handlers.tick import make_reminder, make_sender
-from bot.receiving import TolerantBot, retry_bootstrap
+from bot.receiving import TolerantBot, UpdateLedger, retry_bootstrap
 from bot.rendering.texts import Texts
 from bot.scheduling import AthleteLocks, CoachPoster, Ticker
 from bot.scheduling.leader import TickerLeadership
@@ -111,6 +111,7 @@ def build_application(
             workers=settings.render.workers,
             queue=settings.render.queue,
         ),
+        ledger=UpdateLedger(store.engine),
         run_ticker=run_ticker,
     )
     # Our own bot class (see bot.receiving): an update it cannot parse is skipped, not fatal.
@@ -128,7 +129,9 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
-        .concurrent_updates(PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(
+            PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES, ledger=services.ledger)
+        )
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
@@ -157,8 +160,11 @@ def build_application(
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the render workers."""
-    services_of(application).render.shutdown()
+    """Stop the render workers; close the update ledger's connection."""
+    services = services_of(application)
+    services.render.shutdown()
+    if services.ledger is not None:
+        await services.ledger.close()
 
 
 async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -24,6 +24,7 @@ from flows.library import Library
 from flows.library.schema import Questionnaire
 
 if TYPE_CHECKING:
+    from bot.receiving.ledger import UpdateLedger
     from bot.scheduling import AthleteLocks, Ticker
 
 
@@ -43,6 +44,8 @@ class Services:
     keyboard_marks: GroupCommit[KeyboardMark]
     #: Where charts and reports render (off the event loop).
     render: RenderPool
+    #: Which updates were handled (a copy delivered again is not handled twice).
+    ledger: UpdateLedger | None = None
     ticker: Ticker | None = None
     run_ticker: bool = True
 

@@ -17,6 +17,7 @@ __all__ = [
     "FLOOD_WAITS",
     "LAST_TICK_AGE",
     "PACING_WAIT",
+    "REDELIVERED",
     "SENDS",
     "TICKER_LEADER",
     "TICK_LAG",
@@ -30,6 +31,10 @@ UPDATE_SECONDS = Histogram(
     "Time from an update reaching the processor to its handling done (the athlete's turn, "
     "database work and replies sent)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+REDELIVERED = Counter(
+    "remodel_updates_redelivered",
+    "Updates delivered again after they were handled: acknowledged, not handled twice",
 )
 ANSWERS = Counter("remodel_answers", "Questionnaire answers recorded by this process")
 SENDS = Counter(

@@ -6,17 +6,22 @@ processed under the lock of its sender (the same per-athlete lock registry the t
 keyed by Telegram user id), so one athlete's presses and messages apply in arrival order
 while other athletes proceed in parallel. ``asyncio.Lock`` wakes waiters first-in first-out,
 and PTB starts the processing tasks in arrival order.
+
+Under the lock, the :class:`~bot.receiving.ledger.UpdateLedger` gives each update one turn:
+a copy Telegram delivers again (a slow webhook answer, a poller that died) is acknowledged
+without being handled twice, on this worker or another one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.metrics import UPDATE_SECONDS, UPDATES
+from bot.receiving.ledger import UpdateLedger
 from bot.scheduling.locks import AthleteLocks
 
 
@@ -30,9 +35,16 @@ def update_key(update: object) -> int | None:
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Serialise updates per sender, run senders concurrently."""
 
-    def __init__(self, locks: AthleteLocks, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self,
+        locks: AthleteLocks,
+        max_concurrent_updates: int = 256,
+        *,
+        ledger: UpdateLedger | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks = locks
+        self._ledger = ledger
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         UPDATES.inc()
@@ -42,7 +54,16 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 await coroutine
                 return
             async with self._locks.for_user(key):
-                await coroutine
+                if self._ledger is None or not isinstance(update, Update):
+                    await coroutine
+                    return
+                async with self._ledger.turn(update.update_id, key) as fresh:
+                    if fresh:
+                        await coroutine
+                        return
+                # A copy of an update handled already: acknowledged, not handled again.
+                if isinstance(coroutine, Coroutine):
+                    coroutine.close()
 
     async def initialize(self) -> None:
         return None

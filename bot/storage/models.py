@@ -42,6 +42,7 @@ __all__ = [
     "DialogueKind",
     "EducationLog",
     "Event",
+    "HandledUpdate",
     "SendPacing",
     "ShareLevel",
     "Slot",
@@ -479,3 +480,16 @@ class SendPacing(_Base, table=True):
         sa_column_kwargs={"autoincrement": False, "info": {"telegram_id": True}},
     )
     tat: float
+
+
+class HandledUpdate(_Base, table=True):
+    """A Telegram update handled by some worker, so that a copy Telegram delivers again is
+    acknowledged, not handled twice (bot/receiving/ledger.py; PostgreSQL only, kept two
+    days). An update id alone says nothing about whom it came from."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    handled_at: datetime = Field(sa_type=UTCDateTime, index=True)
