@@ -28,7 +28,9 @@ limits are lifted for these runs: the figures are processing capacity, not Teleg
 
 Then the light load: ``--light`` athletes answering at human pace (one to three seconds
 between presses) on 3 workers with the sandbox's flood control as Telegram's and the
-default pacer: p50/p99 press-to-reply (the goal is p99 <= 50 ms on loopback) and the 429s.
+default pacer: p50/p99 press-to-reply (the goal is p99 <= 50 ms on loopback) and the 429s,
+then the workers' own view from their ``/metrics`` (summed): how long updates took to handle
+and how long calls waited for the send budget (the rest of press-to-reply is transport).
 """
 
 from __future__ import annotations

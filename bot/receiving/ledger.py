@@ -44,6 +44,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.metrics import REDELIVERED
+from bot.storage.engine import discard_connection
 
 __all__ = ["LEDGER_NAMESPACE", "UpdateLedger", "folded_key"]
 
@@ -199,9 +200,4 @@ class UpdateLedger:
         connection, self._connection = self._connection, None
         self._generation += 1
         if connection is not None:
-            try:
-                # It may hold locks: never hand it back to the pool.
-                await connection.invalidate()
-                await connection.close()
-            except Exception:
-                log.debug("closing the ledger's connection failed", exc_info=True)
+            await discard_connection(connection, "update ledger")

@@ -26,6 +26,8 @@ import time
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.engine import discard_connection
+
 __all__ = ["TICKER_LOCK_KEY", "TickerLeadership"]
 
 log = logging.getLogger(__name__)
@@ -98,9 +100,4 @@ class TickerLeadership:
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
-                # The connection may hold the lock: never hand it back to the pool.
-                await connection.invalidate()
-                await connection.close()
-            except Exception:
-                log.debug("closing the leadership connection failed", exc_info=True)
+            await discard_connection(connection, "leadership")

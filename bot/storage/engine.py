@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -57,7 +58,7 @@ from typing import Any
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -71,9 +72,12 @@ __all__ = [
     "athlete_scope",
     "create_engine",
     "current_athlete_scope",
+    "discard_connection",
     "is_postgres",
     "is_sqlite",
 ]
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -86,6 +90,16 @@ _ATHLETE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 )
 
 _XACT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+async def discard_connection(connection: AsyncConnection, what: str) -> None:
+    """Close ``connection`` for good: it may hold session-level advisory locks, so it must
+    never go back to the pool (the session ends, and its locks with it). Never raises."""
+    try:
+        await connection.invalidate()
+        await connection.close()
+    except Exception:
+        log.debug("closing the %s connection failed", what, exc_info=True)
 
 
 @contextmanager

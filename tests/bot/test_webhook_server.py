@@ -85,7 +85,7 @@ async def test_wrong_secret_is_refused_and_a_poison_update_is_skipped(
     ):
         body = json.dumps({"update_id": 1, "message": {"bogus": True}})
         headers = {"Content-Type": "application/json"}
-        refused = await http.post(url, content=body, headers=headers)
+        refused = await http.post(url, content=body, headers=HEADERS)
         assert refused.status_code == 403
         wrong = {**headers, "X-Telegram-Bot-Api-Secret-Token": "not-it"}
         assert (await http.post(url, content=body, headers=wrong)).status_code == 403
@@ -117,6 +117,18 @@ async def settled(driver: SandboxDriver) -> None:
         await asyncio.sleep(0.02)
 
 
+HEADERS = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+async def started(driver: SandboxDriver) -> tuple[Any, Any, int]:
+    """Ann, who sent /start and got its replies: her user, her chat, its length so far."""
+    ann = await driver.create_user("Ann")
+    chat = driver.chat(ann.id)
+    await chat.send("/start")
+    await settled(driver)
+    return ann, chat, len(await chat.transcript())
+
+
 async def bot_replies_after(chat: Any, count: int) -> list[str]:
     transcript = await chat.transcript()
     return [e.text for e in transcript[count:] if isinstance(e, BotMessage)]
@@ -133,22 +145,17 @@ async def test_a_copy_delivered_while_the_original_is_handled_gets_no_second_rep
         SandboxDriver(server.url) as driver,
         httpx.AsyncClient(trust_env=False) as http,
     ):
-        ann = await driver.create_user("Ann")
-        chat = driver.chat(ann.id)
-        await chat.send("/start")
-        await settled(driver)
-        seen = len(await chat.transcript())
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+        ann, chat, seen = await started(driver)
         update = help_command(700_001, ann.id, "Ann")
         answers = await asyncio.gather(
-            *(http.post(url, content=update, headers=headers) for _ in range(2))
+            *(http.post(url, content=update, headers=HEADERS) for _ in range(2))
         )
-        answers.append(await http.post(url, content=update, headers=headers))
+        answers.append(await http.post(url, content=update, headers=HEADERS))
         assert [a.status_code for a in answers] == [200, 200, 200]
         replies = await bot_replies_after(chat, seen)
         assert len(replies) == 1, replies
         # A new update (another id) is handled as usual.
-        later = await http.post(url, content=help_command(700_002, ann.id, "Ann"), headers=headers)
+        later = await http.post(url, content=help_command(700_002, ann.id, "Ann"), headers=HEADERS)
         assert later.status_code == 200
         assert len(await bot_replies_after(chat, seen)) == 2
 
@@ -168,17 +175,12 @@ async def test_a_copy_handed_to_another_worker_gets_no_second_reply(
         SandboxDriver(server.url) as driver,
         httpx.AsyncClient(trust_env=False) as http,
     ):
-        ann = await driver.create_user("Ann")
-        chat = driver.chat(ann.id)
-        await chat.send("/start")
-        await settled(driver)
-        seen = len(await chat.transcript())
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+        ann, chat, seen = await started(driver)
         for update_id in (800_001, 800_002, 800_003):
             update = help_command(update_id, ann.id, "Ann")
             answers = await asyncio.gather(
-                http.post(first, content=update, headers=headers),
-                http.post(second, content=update, headers=headers),
+                http.post(first, content=update, headers=HEADERS),
+                http.post(second, content=update, headers=HEADERS),
             )
             assert [a.status_code for a in answers] == [200, 200]
         replies = await bot_replies_after(chat, seen)
