@@ -85,7 +85,7 @@ async def test_wrong_secret_is_refused_and_a_poison_update_is_skipped(
     ):
         body = json.dumps({"update_id": 1, "message": {"bogus": True}})
         headers = {"Content-Type": "application/json"}
-        refused = await http.post(url, content=body, headers=HEADERS)
+        refused = await http.post(url, content=body, headers=headers)
         assert refused.status_code == 403
         wrong = {**headers, "X-Telegram-Bot-Api-Secret-Token": "not-it"}
         assert (await http.post(url, content=body, headers=wrong)).status_code == 403
