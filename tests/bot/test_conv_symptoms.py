@@ -271,6 +271,7 @@ async def test_several_warning_signs_ticked_escalate_together(harness: Harness) 
         "It hurts at night",
         "It's swollen",
         "Front of shin / top or edge of foot",
+        "Groin or hip pain when I stand",
         "None of these",
     ]
     await tick(ann, "I'm limping")

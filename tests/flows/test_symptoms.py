@@ -106,6 +106,9 @@ def test_report_checkin(library: Library) -> None:
     assert report_checkin(form, several) == DailyCheckIn(
         limp=True, swelling=True, high_risk_pattern=True
     )
+    # FACTS 4.4 item 4, asked on the report's screen as on the check-ins'.
+    groin = {"symptom_where": "site", "symptom_signs": ["groin"]}
+    assert report_checkin(form, groin) == DailyCheckIn(groin_pain=True)
 
 
 PROFILE = AthleteProfile(
