@@ -422,7 +422,11 @@ async def _chat(
                 f"@{app.bot.username} on a local sandbox (database {options.db})."
             )
             if resumed:
-                write("(resuming the try-out stored in this database; --fresh starts over)")
+                # The sandbox is new: the earlier messages, and their buttons, are not there.
+                write(
+                    "(resuming the try-out stored in this database; earlier messages are not "
+                    "shown: /start shows where we were; --fresh starts over)"
+                )
             write(f"(simulated time: {describe(clock.now(), await zone())})")
             write(
                 "Type to chat (a number is an answer), #a or #3 to press the button shown "
