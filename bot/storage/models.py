@@ -43,7 +43,6 @@ __all__ = [
     "EducationLog",
     "Event",
     "HandledUpdate",
-    "PolledUpdate",
     "SendPacing",
     "ShareLevel",
     "Slot",
@@ -494,19 +493,3 @@ class HandledUpdate(_Base, table=True):
         sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     handled_at: datetime = Field(sa_type=UTCDateTime, index=True)
-
-
-class PolledUpdate(_Base, table=True):
-    """An update fetched by long polling and not handled yet (bot/receiving/inbox.py): kept
-    so that a crash between Telegram confirming it and the bot handling it loses nothing.
-    Deleted once handled; what a crash leaves is handled at the next start."""
-
-    __tablename__ = "polled_updates"
-
-    update_id: int = Field(
-        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
-    #: The update as Telegram sent it (it may carry an answer: health data, kept only until
-    #: handled).
-    body: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
-    received_at: datetime = Field(sa_type=UTCDateTime)
