@@ -127,6 +127,8 @@ async def on_start(update: Update, context: RemodelContext) -> None:
         nonce=dialogue.nonce,
         at=at,
         preface="\n\n".join(preface),
+        # A multi-select shown again keeps what was ticked (and its Done button).
+        ticked=driver.ticked_of(dialogue),
     )
 
 

@@ -314,3 +314,18 @@ async def test_pain_at_a_high_risk_spot_stops_all_loading(harness: Harness) -> N
     await ann.send("/today")
     today = await ann.expect("Today: On hold")
     assert "No session today" in today.text
+
+
+async def test_start_shows_an_open_multi_select_again_with_its_ticks(harness: Harness) -> None:
+    """/start in the middle of the warning-sign screen shows it again as it was: the sign
+    already ticked stays ticked, and Done (not "None of these") ends it."""
+    ann, _ = await _at_the_red_flag_screen(harness)
+    await tick(ann, "I'm limping")
+    await ann.send("/start")
+    await ann.expect("You are already set up")
+    again = await ann.expect("is any of these true")
+    assert "✓ I'm limping" in again.labels
+    assert again.labels[-1] == "Done"
+    await ann.press("Done")
+    escalation = await ann.expect("Please contact your clinician")
+    assert "A limp" in escalation.text
