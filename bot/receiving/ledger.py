@@ -80,6 +80,11 @@ def folded_key(telegram_user_id: int) -> int:
     return folded - (1 << 32) if folded >= 1 << 31 else folded
 
 
+def _params(telegram_user_id: int, update_id: int | None) -> dict[str, int | None]:
+    """The bind parameters of the ledger's statements for this athlete and update."""
+    return {"ns": LEDGER_NAMESPACE, "key": folded_key(telegram_user_id), "update": update_id}
+
+
 class UpdateLedger:
     """One turn per update; see the module docstring."""
 
@@ -128,7 +133,7 @@ class UpdateLedger:
     async def _acquire(self, update_id: int, telegram_user_id: int) -> tuple[int, bool] | None:
         """Wait for the athlete's turn: ``(generation, handled already)``, or ``None`` when
         the ledger cannot help (database unreachable, or the wait went on too long)."""
-        params = {"ns": LEDGER_NAMESPACE, "key": folded_key(telegram_user_id), "update": update_id}
+        params = _params(telegram_user_id, update_id)
         pause, waited = 0.005, 0.0
         while True:
             async with self._io:
@@ -154,7 +159,7 @@ class UpdateLedger:
 
     async def _release(self, generation: int, telegram_user_id: int, handled: int | None) -> None:
         """Give the turn back, after recording ``handled`` (an update id) if given."""
-        params = {"ns": LEDGER_NAMESPACE, "key": folded_key(telegram_user_id), "update": handled}
+        params = _params(telegram_user_id, handled)
         async with self._io:
             try:
                 if generation != self._generation or self._connection is None:
