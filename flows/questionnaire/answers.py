@@ -21,6 +21,7 @@ The rules, and why they are hand-written, are in docs/reading.md.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -219,8 +220,9 @@ def _read_scale(r: _Reading) -> Parsed | Refusal:
     value = _scale_value(r, 0.0, 10.0)
     if value is None or not 0 <= value <= 10:
         return _refuse(r)
-    # Half points round up: for pain, caution; the scale is whole numbers.
-    return Parsed(int(value + 0.5))
+    # The scale is whole numbers, and a half point goes to the side that protects the bone:
+    # up for pain and worry, down for a quality ("7.5" slept well enough is a 7).
+    return Parsed(math.ceil(value - 0.5) if quality else int(value + 0.5))
 
 
 def _grade(text: str) -> str:

@@ -279,7 +279,10 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (M, "sleep_quality", "bad", 3),
     (M, "sleep_quality", "terrible", 1),
     (M, "sleep_quality", "8/10", 8),
-    (M, "sleep_quality", "7-8", 8),
+    (M, "sleep_quality", "7-8", 7),  # half points round down at a quality: caution again
+    (M, "sleep_quality", "7.5", 7),
+    (M, "sleep_quality", "7.6", 8),
+    (M, "fear", "7.5", 8),
     (M, "sleep_quality", "skip", None),
     (M, "fear", "a little", 2),
     (M, "fear", "not at all", 0),
