@@ -204,10 +204,10 @@ async def last_message_id(store: Store, telegram_user_id: int) -> int:
                 )
             )
         ).scalar_one_or_none()
-        ids = [int(found or 0)]
+        ids = [int(found or 0), athlete.last_typed_message_id or 0]
         dialogue = await get_dialogue(session, athlete.id)
         if dialogue is not None:
-            ids += [dialogue.keyboard_message_id or 0, driver.typed_of(dialogue)]
+            ids.append(dialogue.keyboard_message_id or 0)
             ids += driver.shown_of(dialogue)
     return max(ids)
 

@@ -39,8 +39,16 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.handlers.ordering import PerUserUpdateProcessor
 from bot.ops import ops_server
-from bot.receiving import ALLOWED_UPDATES, WebhookServer, retry_bootstrap
+from bot.receiving import (
+    ALLOWED_UPDATES,
+    PolledInbox,
+    TolerantBot,
+    WebhookServer,
+    parse_update,
+    retry_bootstrap,
+)
 from bot.sending.redaction import add_secret
 from bot.storage import Store
 
@@ -253,6 +261,7 @@ async def running(
                     return
                 _polling_error(exc)
 
+            await _keep_polled_updates(app, drop=options.drop_pending_updates)
             # deleteWebhook (PTB's bootstrap) is retried by PTB itself, with these retries.
             await updater.start_polling(
                 poll_interval=0.0,
@@ -288,6 +297,31 @@ async def running(
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
         await _release_leadership(app)
+
+
+async def _keep_polled_updates(
+    app: Application[Any, Any, Any, Any, Any, Any], *, drop: bool
+) -> None:
+    """Long polling: keep each polled update until handled, and queue first what a crash
+    left unhandled (bot/receiving/inbox.py); ``drop`` (--drop-pending-updates) drops it."""
+    services = getattr(app.bot_data, "services", None)
+    processor = app.update_processor
+    if services is None or not isinstance(app.bot, TolerantBot):
+        return  # an application not built by bot.app (no store): nothing to keep
+    inbox = PolledInbox(services.store)
+    if drop:
+        await inbox.clear()
+    left = await inbox.left_over()
+    if left:
+        log.warning("%d polled updates were not handled before a crash: handling them", len(left))
+    for raw in left:
+        update = parse_update(raw, app.bot)
+        if update is not None:
+            app.bot.insert_callback_data(update)
+            await app.update_queue.put(update)
+    app.bot.keep_polled_in(inbox)
+    if isinstance(processor, PerUserUpdateProcessor):
+        processor.inbox = inbox
 
 
 async def _stop_ticker(app: Application[Any, Any, Any, Any, Any, Any], bound: float) -> None:

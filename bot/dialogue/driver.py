@@ -25,8 +25,8 @@ CONTEXT_KEY = "_ctx"
 TICKED_KEY = "_ticked"
 #: Message ids of the questions answered so far (a finished check-in collapses them).
 SHOWN_KEY = "_shown"
-#: The message id of the last typed answer filed: Telegram delivers an update again after a
-#: crash before it was acknowledged, and the same text must not answer the next question.
+#: Written by versions before 0012 (the last typed answer's message, now
+#: ``Athlete.last_typed_message_id``); still read so that it is never taken for an answer.
 TYPED_KEY = "_typed"
 _NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY, TYPED_KEY)
 #: Under the context: the unit each typed distance answer was given in (question id -> unit).
@@ -103,11 +103,6 @@ def shown_of(dialogue: Dialogue) -> list[int]:
     return [int(m) for m in (dialogue.answers or {}).get(SHOWN_KEY) or ()]
 
 
-def typed_of(dialogue: Dialogue) -> int:
-    """The message id of the last typed answer filed in this dialogue (0: none)."""
-    return int((dialogue.answers or {}).get(TYPED_KEY) or 0)
-
-
 def ticked_of(dialogue: Dialogue) -> tuple[str, ...]:
     """The options ticked so far at the multi-select question on screen (not submitted)."""
     return tuple((dialogue.answers or {}).get(TICKED_KEY) or ())
@@ -154,12 +149,11 @@ def answer(
     at: Position,
     value: Value,
     protocol: ProtocolFile | None = None,
-    typed: int | None = None,
 ) -> walk.Step:
     """Record ``value`` for the question at ``at`` (the caller checked that it is current):
     the one call into the engine per answer. The row moves on (or is left complete); the
     step says what to ask next and which red flags the answers so far raise (with
-    ``protocol``). ``typed``: the message id of the text that gave the answer."""
+    ``protocol``)."""
     questionnaire = questionnaire_of(questionnaires, dialogue)
     stored: Any = None if isinstance(value, Skipped) else value
     state = replace(state_of(dialogue), index=at.index)
@@ -167,7 +161,7 @@ def answer(
     shown = shown_of(dialogue)
     if dialogue.keyboard_message_id is not None:
         shown.append(dialogue.keyboard_message_id)
-    _store(dialogue, questionnaire, result, shown, typed or typed_of(dialogue))
+    _store(dialogue, questionnaire, result, shown)
     return result
 
 
@@ -199,13 +193,10 @@ def _store(
     questionnaire: Questionnaire,
     result: walk.Step,
     shown: Sequence[int] = (),
-    typed: int = 0,
 ) -> Position | None:
     """Write the walk's state onto the row: answers, context, the answered questions'
-    messages, the last typed answer's message, position (ticks cleared)."""
+    messages, position (ticks cleared)."""
     extra: dict[str, Any] = {SHOWN_KEY: list(shown)} if shown else {}
-    if typed:
-        extra[TYPED_KEY] = typed
     dialogue.answers = {
         **result.state.answers,
         CONTEXT_KEY: dict(result.state.context),

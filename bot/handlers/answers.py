@@ -126,16 +126,17 @@ async def on_text(update: Update, context: RemodelContext) -> None:
         at = driver.position(services.questionnaires, dialogue) if dialogue else None
         if athlete is None or athlete.id is None:
             reply = texts.render("pointer.not_registered")
+        elif message.message_id <= (athlete.last_typed_message_id or 0):
+            # This very text was already acted on: Telegram delivered it again (a crash
+            # before the update was acknowledged, a polled update replayed). Never the answer
+            # to the question on screen now, in this dialogue or a later one.
+            reply = texts.render("answer.already")
         elif dialogue is None or at is None:
             # Outside a dialogue, text that reads like a symptom starts a symptom report, and
             # a /learn topic's name opens it.
             report = athlete.onboarded and symptoms.reads_like_symptom(services, text)
             topic = None if report else learn.typed_topic(services, text)
             reply = None if report or topic else texts.render("pointer.free_text")
-        elif message.message_id <= driver.typed_of(dialogue):
-            # This very text already answered a question: Telegram delivered it again (a
-            # crash before the update was acknowledged). Never the next question's answer.
-            reply = texts.render("answer.already")
         elif dialogue.keyboard_message_id is None and not _replies_to_copy(message, dialogue, at):
             # The question was never delivered (a crash between saving and sending), or its
             # send timed out and it may have arrived late (bot/handlers/asking.py): ask it
@@ -181,7 +182,9 @@ async def on_text(update: Update, context: RemodelContext) -> None:
                 if applied.answered_message is None and message.reply_to_message is not None:
                     applied.answered_message = message.reply_to_message.message_id  # late copy
     if report:
-        await symptoms.begin(context, user.id, chat_id, source="text", said=text)
+        await symptoms.begin(
+            context, user.id, chat_id, source="text", said=text, typed=message.message_id
+        )
     elif topic is not None:
         await learn.send_topic(context, user.id, chat_id, topic)
     elif reply is not None:
@@ -423,7 +426,9 @@ async def _record(
     # The one call into the engine for this answer: the next question, and the red
     # flags the answers so far raise (check-ins only).
     protocol = services.library.protocol if dialogue.kind in driver.CHECKIN_KINDS else None
-    result = driver.answer(services.questionnaires, dialogue, at, value, protocol, typed)
+    result = driver.answer(services.questionnaires, dialogue, at, value, protocol)
+    if typed is not None:
+        athlete.last_typed_message_id = typed
     if dialogue.checkin_id is not None and (row is None or not row.status.is_open):
         # Too late: the next check-in came (or the grace window passed). The answer is
         # not filed, but a red flag in it is acted on now: safety never waits.

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.metrics import UPDATE_SECONDS, UPDATES
+from bot.receiving.inbox import PolledInbox
 from bot.receiving.ledger import UpdateLedger
 from bot.scheduling.locks import AthleteLocks
 
@@ -45,8 +46,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks = locks
         self._ledger = ledger
+        #: Set for long polling: a handled update is forgotten there (bot/receiving/inbox.py).
+        self.inbox: PolledInbox | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await self._process(update, coroutine)
+        if self.inbox is not None and isinstance(update, Update):
+            await self.inbox.forget(update.update_id)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         UPDATES.inc()
         key = update_key(update)
         with UPDATE_SECONDS.time():

@@ -78,10 +78,12 @@ async def begin(
     *,
     source: str,
     said: str | None = None,
+    typed: int | None = None,
 ) -> None:
     """Open a symptom report (replacing whatever dialogue was open: its keyboard goes
     stale; an open check-in stays open and /checkin asks it again) and ask the first
-    question."""
+    question. ``typed``: the message id of the text that opened it (a copy of that text
+    delivered again then opens nothing)."""
     services = context.services
     texts = services.texts
     async with services.store.transaction() as session:
@@ -90,6 +92,8 @@ async def begin(
             key = "pointer.onboarding" if athlete is not None else "pointer.not_registered"
             await send(context, chat_id, texts.render(key))
             return
+        if typed is not None:
+            athlete.last_typed_message_id = typed
         previous = await get_dialogue(session, athlete.id)
         stale = keyboard_shown(services, previous)
         dialogue = await start_dialogue(

@@ -19,6 +19,8 @@ from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import ExtBot
 
+from bot.receiving.inbox import PolledInbox
+
 __all__ = ["ALLOWED_UPDATES", "TolerantBot", "describe_update", "parse_update"]
 
 log = logging.getLogger(__name__)
@@ -65,11 +67,18 @@ class TolerantBot(ExtBot[Any]):
     acknowledged (Telegram drops it) even when it was the last of its batch.
     """
 
-    __slots__ = ("_skip_below",)
+    __slots__ = ("_inbox", "_skip_below")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._skip_below = 0
+        # Where a polled batch is kept before it is returned (and so can be confirmed).
+        self._inbox: PolledInbox | None = None
+
+    def keep_polled_in(self, inbox: PolledInbox) -> None:
+        """Long polling: keep every batch in ``inbox`` before returning it
+        (bot/receiving/inbox.py)."""
+        self._inbox = inbox
 
     async def get_updates(
         self,
@@ -114,6 +123,7 @@ class TolerantBot(ExtBot[Any]):
             api_kwargs=api_kwargs,
         )
         updates: list[Update] = []
+        kept: list[dict[str, Any]] = []
         for raw in result if isinstance(result, list) else []:
             update = parse_update(raw, self)
             if update is None:
@@ -121,6 +131,9 @@ class TolerantBot(ExtBot[Any]):
                 if isinstance(raw_id, int):
                     self._skip_below = max(self._skip_below, raw_id + 1)
                 continue
+            kept.append(raw)
             self.insert_callback_data(update)
             updates.append(update)
+        if self._inbox is not None:
+            await self._inbox.keep(kept)
         return tuple(updates)

@@ -43,6 +43,7 @@ __all__ = [
     "EducationLog",
     "Event",
     "HandledUpdate",
+    "PolledUpdate",
     "SendPacing",
     "ShareLevel",
     "Slot",
@@ -171,6 +172,11 @@ class Athlete(_Base, table=True):
     # local day the graduation message went out (once).
     checkin_cadence: str | None = Field(default=None, sa_type=sa.String(16))
     graduated_on: date | None = None
+    #: The message id of the last text of the athlete's that was acted on (a typed answer
+    #: filed, a symptom report or a topic opened). Telegram message ids grow within a chat,
+    #: so a text at or below it is a copy delivered again (a crash before the update was
+    #: acknowledged, a polled update replayed): never the answer to whatever is on screen now.
+    last_typed_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     phase: str | None = Field(default=None, sa_type=sa.String(32), index=True)
 
     next_morning_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
@@ -493,3 +499,19 @@ class HandledUpdate(_Base, table=True):
         sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     handled_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class PolledUpdate(_Base, table=True):
+    """An update fetched by long polling and not handled yet (bot/receiving/inbox.py): kept
+    so that a crash between Telegram confirming it and the bot handling it loses nothing.
+    Deleted once handled; what a crash leaves is handled at the next start."""
+
+    __tablename__ = "polled_updates"
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    #: The update as Telegram sent it (it may carry an answer: health data, kept only until
+    #: handled).
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDict)
+    received_at: datetime = Field(sa_type=UTCDateTime)

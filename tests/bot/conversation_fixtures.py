@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, on_shutdown, on_startup, services_of
@@ -49,7 +50,7 @@ from bot.storage import Store, get_athlete_by_telegram_id, save_athlete, upgrade
 from flows.library import Library, load_library
 from flows.phases import Phase
 from flows.state import RehabState
-from sandbox.driver import BotMessage, ChatDriver, SandboxDriver
+from sandbox.driver import BotMessage, ChatDriver, SandboxDriver, UserMessage
 from sandbox.server import SandboxServer
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -130,6 +131,25 @@ class Harness:
     async def onboard(self, name: str = "Ann", **answers: str) -> ChatDriver:
         """A new athlete who completes onboarding; see :func:`onboard`."""
         return await onboard(self, name, **answers)
+
+    async def deliver_again(self, chat: ChatDriver, text: str) -> None:
+        """Deliver the user's last message (``text``) to the bot again, as Telegram does
+        after a crash before the update was acknowledged (or a polled update replayed)."""
+        original = [m for m in await chat.transcript() if isinstance(m, UserMessage)][-1]
+        assert original.text == text
+        assert self.app is not None
+        user = {"id": chat.user_id, "first_name": "Again"}
+        again = {
+            "update_id": 9200,
+            "message": {
+                "message_id": original.message_id,
+                "date": 0,
+                "chat": {**user, "type": "private"},
+                "from": {**user, "is_bot": False},
+                "text": text,
+            },
+        }
+        await self.app.process_update(Update.de_json(again, self.app.bot))
 
     @staticmethod
     async def drain(chat: ChatDriver, within: float = 0.3) -> list[BotMessage]:

@@ -9,11 +9,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from telegram import Update
-
 from bot.storage import get_athlete_by_telegram_id, get_dialogue, list_checkins
 from flows.phases import Phase
-from sandbox.driver import UserMessage
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
@@ -233,21 +230,7 @@ async def test_a_typed_answer_delivered_twice_answers_one_question(harness: Harn
     await ann.expect("Any of these today?")
     await ann.send("none")
     await ann.expect("Anything else")
-    original = [m for m in await ann.transcript() if isinstance(m, UserMessage)][-1]
-    assert original.text == "none"
-    app = harness.app
-    assert app is not None
-    again = {
-        "update_id": 9200,
-        "message": {
-            "message_id": original.message_id,
-            "date": 0,
-            "chat": {"id": ann.user_id, "type": "private", "first_name": "Ann"},
-            "from": {"id": ann.user_id, "is_bot": False, "first_name": "Ann"},
-            "text": "none",
-        },
-    }
-    await app.process_update(Update.de_json(again, app.bot))
+    await harness.deliver_again(ann, "none")
     await ann.expect("Already recorded.")
     _, dialogue = await rows_of(harness, ann)
     assert dialogue is not None
@@ -314,3 +297,33 @@ async def test_in_maintenance_the_morning_asks_walking_pain(harness: Harness) ->
     (morning,) = rows
     assert morning.decision is not None
     assert morning.decision["red_flags"] == ["walking_pain"]
+
+
+async def test_a_copy_of_a_dialogues_last_typed_answer_never_answers_the_next_one(
+    harness: Harness,
+) -> None:
+    """The copy can come after its dialogue ended (a polled update replayed after a crash):
+    Ann's typed "1", the morning's last answer (worry), must not answer the evening's pain
+    question on screen then."""
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    assert (await harness.tick()).sent == 1
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    await answer_by_buttons(ann, ["No", "0", "8"])
+    await ann.send("1")
+    while not (await ann.next_message()).text.startswith("Today"):
+        pass
+    await harness.drain(ann)
+    harness.clock.set(EVENING)
+    assert (await harness.tick()).sent >= 1
+    await ann.expect("How did today go?")
+    await ann.expect("Did you do today's session?")
+    await ann.press("Done")
+    asked = await ann.next_message()
+    await harness.deliver_again(ann, "1")
+    await ann.expect("Already recorded.")
+    _, dialogue = await rows_of(harness, ann)
+    assert dialogue is not None
+    assert dialogue.question_id == "pain_during", asked.text
+    assert "pain_during" not in dialogue.answers

@@ -95,6 +95,10 @@ async def test_a_mild_symptom_typed_gets_a_useful_reply_and_no_hold(harness: Har
     await ann.send("shin is a bit sore after the walk")
     await ann.expect("sounds like something")
     await ann.expect("Where is it?")
+    # Telegram delivers the text again (a crash before it was acknowledged): it opened the
+    # report once, and is not the answer to "Where is it?".
+    await harness.deliver_again(ann, "shin is a bit sore after the walk")
+    await ann.expect("Already recorded.")
     await ann.send("same spot")
     await ann.expect("is any of these true")
     await ann.send("none")
