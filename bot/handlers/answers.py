@@ -141,7 +141,9 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             # The question was never delivered (a crash between saving and sending), or its
             # send timed out and it may have arrived late (bot/handlers/asking.py): ask it
             # now rather than taking this text as its answer. A reply to that late copy
-            # names the question, and answers it.
+            # names the question, and answers it. The text is used up either way: a copy of
+            # it delivered again (once the question is on screen) must not answer it.
+            athlete.last_typed_message_id = message.message_id
             reask = (athlete.id, dialogue.nonce, at)
         elif _replies_to_another_question(
             message, dialogue.nonce, at.index, dialogue.keyboard_message_id

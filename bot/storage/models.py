@@ -173,9 +173,10 @@ class Athlete(_Base, table=True):
     checkin_cadence: str | None = Field(default=None, sa_type=sa.String(16))
     graduated_on: date | None = None
     #: The message id of the last text of the athlete's that was acted on (a typed answer
-    #: filed, a symptom report or a topic opened). Telegram message ids grow within a chat,
-    #: so a text at or below it is a copy delivered again (a crash before the update was
-    #: acknowledged, a polled update replayed): never the answer to whatever is on screen now.
+    #: filed, a symptom report opened, an undelivered question asked again in its place).
+    #: Telegram message ids grow within a chat, so a text at or below it is a copy delivered
+    #: again (a crash before the update was acknowledged, a polled update replayed): never
+    #: the answer to whatever is on screen now.
     last_typed_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     phase: str | None = Field(default=None, sa_type=sa.String(32), index=True)
 

@@ -76,3 +76,24 @@ async def test_a_check_in_whose_intro_cannot_be_sent_still_asks_its_question(
     report = await harness.tick()
     assert (report.sent, report.missed) == (1, 0)
     await ann.expect("wake you")
+
+
+async def test_text_that_brought_the_question_is_not_its_answer_when_delivered_again(
+    harness: Harness,
+) -> None:
+    """Found by a PostgreSQL 20 x 3 soak with kills: Ann's "2" came while no message showed
+    the question, so the bot asked it instead of filing the text. A crash, and the same "2"
+    was delivered again (a polled update replayed): the question was on screen by then, so
+    the copy was filed as its answer, and Ann's own answer to it went to the question after."""
+    ann, _ = await answer_first_question_while_sends_fail(harness)
+    await ann.send("2")
+    await ann.expect("on getting up")
+    await harness.deliver_again(ann, "2")
+    await ann.expect("Already recorded.")
+    async with harness.store.transaction() as session:
+        athlete = await get_athlete_by_telegram_id(session, ann.user_id)
+        assert athlete is not None
+        dialogue = await get_dialogue(session, athlete.id or 0)
+    assert dialogue is not None
+    assert dialogue.question_id == "next_morning_pain"
+    assert "next_morning_pain" not in (dialogue.answers or {})
