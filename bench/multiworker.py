@@ -451,7 +451,11 @@ async def where_time_went(pool: list[Worker]) -> str:
         for worker in pool:
             text = (await http.get(f"http://127.0.0.1:{worker.ops_port}/metrics")).text
             for family in text_string_to_metric_families(text):
-                if family.name not in ("remodel_update_seconds", "remodel_pacing_wait_seconds"):
+                if family.name not in (
+                    "remodel_update_seconds",
+                    "remodel_pacing_wait_seconds",
+                    "remodel_gc_pause_seconds",
+                ):
                     continue
                 for sample in family.samples:
                     if sample.name.endswith("_bucket"):

@@ -9,12 +9,17 @@ and the handlers can count without import cycles.
 
 from __future__ import annotations
 
+import gc
+import time
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ANSWERS",
     "DUE_BACKLOG",
     "FLOOD_WAITS",
+    "GC_PAUSE",
     "LAST_TICK_AGE",
     "PACING_WAIT",
     "REDELIVERED",
@@ -23,6 +28,7 @@ __all__ = [
     "TICK_LAG",
     "UPDATES",
     "UPDATE_SECONDS",
+    "watch_gc",
 ]
 
 UPDATES = Counter("remodel_updates", "Telegram updates handled by this process")
@@ -52,10 +58,36 @@ LAST_TICK_AGE = Gauge(
     "remodel_last_tick_age_seconds", "Seconds since this process's last tick ended (-1: never)"
 )
 #: Where replies wait for the send budget: a reply held here is latency the athlete sees.
-#: ``kind`` is ``message`` (chat and global buckets) or ``call`` (edits and deletions).
+#: ``kind`` is ``message`` (chat and global buckets), ``scheduled`` (a message the ticker
+#: sends: it lets replies go first) or ``call`` (edits and deletions).
 PACING_WAIT = Histogram(
     "remodel_pacing_wait_seconds",
     "Time a Bot API call waited for its slot of the send budget",
     ["kind"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+#: The interpreter stops every task while it collects garbage: a pause here is latency every
+#: athlete in flight sees (the light-load tail of bench/multiworker.py was looked for here).
+GC_PAUSE = Histogram(
+    "remodel_gc_pause_seconds",
+    "Time the interpreter stood still for a garbage collection, by generation",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)
+_gc_started: list[float] = []
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _gc_started.append(time.perf_counter())
+    elif _gc_started:
+        GC_PAUSE.labels(str(info.get("generation", "?"))).observe(
+            time.perf_counter() - _gc_started.pop()
+        )
+
+
+def watch_gc() -> None:
+    """Time every garbage collection of this process in :data:`GC_PAUSE` (once per process;
+    calling again changes nothing)."""
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)

@@ -33,7 +33,7 @@ import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlmodel import col
 
-from bot.metrics import DUE_BACKLOG, LAST_TICK_AGE, TICK_LAG, TICKER_LEADER
+from bot.metrics import DUE_BACKLOG, LAST_TICK_AGE, TICK_LAG, TICKER_LEADER, watch_gc
 from bot.storage import Checkin, CheckinStatus
 
 if TYPE_CHECKING:
@@ -141,6 +141,7 @@ async def ops_server(
     from bot.run_mode import RunError
 
     services = services_of(app)
+    watch_gc()
     web = tornado.web.Application(
         [
             (r"/healthz", _Health, {"services": services, "run_ticker": options.role != "updates"}),

@@ -60,6 +60,7 @@ from bot.scheduling.coach_posts import CoachPoster
 from bot.scheduling.leader import TickerLeadership
 from bot.scheduling.locks import AthleteLocks
 from bot.scheduling.timing import load_zone, local_date_of, next_slot_due
+from bot.sending.pacer import scheduled_sends
 from bot.sending.policy import SendOutcome, SendStatus
 from bot.storage import (
     Athlete,
@@ -241,23 +242,28 @@ class Ticker:
         self._running = True
         self._idle.clear()
         try:
-            report = TickReport()
-            await self._measure_lag()
-            await self._materialize(self._clock.now(), report)
-            await self._dispatch(report)
-            if self._remind is not None:
-                await self._send_reminders(report)
-            if self.coach is not None:
-                try:
-                    report.coach_posts += await self.coach.run()
-                except Exception:  # coach news must never hold up check-ins
-                    report.errors += 1
-                    log.exception("ticker: coach posts failed")
-            return report
+            # Nobody waits for a scheduled message at this second: replies to taps go first.
+            with scheduled_sends():
+                return await self._tick()
         finally:
             self._running = False
             self._idle.set()
             self.last_tick_at = time.monotonic()
+
+    async def _tick(self) -> TickReport:
+        report = TickReport()
+        await self._measure_lag()
+        await self._materialize(self._clock.now(), report)
+        await self._dispatch(report)
+        if self._remind is not None:
+            await self._send_reminders(report)
+        if self.coach is not None:
+            try:
+                report.coach_posts += await self.coach.run()
+            except Exception:  # coach news must never hold up check-ins
+                report.errors += 1
+                log.exception("ticker: coach posts failed")
+        return report
 
     async def _measure_lag(self) -> None:
         """How overdue the oldest waiting check-in is (the metrics' tick lag)."""

@@ -49,7 +49,7 @@ from telegram.error import (
 )
 
 from bot.metrics import FLOOD_WAITS, PACING_WAIT, SENDS
-from bot.sending.pacer import Pacer
+from bot.sending.pacer import SCHEDULED, Pacer
 
 __all__ = [
     "PACED",
@@ -176,7 +176,7 @@ async def send_with_policy(
     flood_waits = 0
     while True:
         if pacer is not None:
-            with PACING_WAIT.labels("message").time():
+            with PACING_WAIT.labels("scheduled" if SCHEDULED.get() else "message").time():
                 await pacer.wait(chat_id)
         token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice
         try:

@@ -3,10 +3,11 @@
 Each ``remodel run`` process used to pace itself at Telegram's ~30 messages/s, so N workers
 could send N x 30/s and earn 429s. :class:`SharedPacer` keeps the same GCRA buckets as
 :class:`~bot.sending.pacer.FloodPacer` (global, per chat, per group) in the ``send_pacing``
-table, and reserves a slot with one call of the ``remodel_pace`` SQL function (migration
-0003): one round trip per send, atomic under the bucket rows' locks, on the database's clock
-(so the workers' clocks need not agree). The total rate then holds however many workers run,
-whoever sends: the ticker of the leader, or a worker replying to an athlete's tap.
+table, and reserves a slot with one call of the ``remodel_pace`` SQL function (migrations
+0005, 0009, 0013): one round trip per send, atomic under the bucket rows' locks, on the
+database's clock (so the workers' clocks need not agree). The total rate then holds however
+many workers run, whoever sends: the ticker of the leader, or a worker replying to an
+athlete's tap.
 
 Why the database and not a leader that sends everything: replies to an athlete's own taps go
 out from the worker that took the tap, at once (one extra round trip of well under a
@@ -29,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SendingSettings
-from bot.sending.pacer import FloodPacer
+from bot.sending.pacer import SCHEDULED, FloodPacer
 
 __all__ = ["CALLS_KEY", "HOLD_OFFSET", "SharedPacer", "hold_key", "shared_pacer_for"]
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 _PACE = text(
     "SELECT remodel_pace(:chat, :hold, :chat_interval, :chat_tolerance, :global_interval, "
-    ":global_key, :global_tolerance)"
+    ":global_key, :global_tolerance, :global_spare)"
 )
 _HOLD = text(
     "INSERT INTO send_pacing AS p (key, tat) "
@@ -74,6 +75,8 @@ class SharedPacer:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._global_interval = 1.0 / s.global_rate
         self._global_tolerance = s.global_tolerance
+        # A scheduled send leaves one token of the global burst to replies (as FloodPacer's).
+        self._scheduled_spare = self._global_interval if s.global_burst > 1 else 0.0
         # One token of a chat's burst is kept back: between the reservation (on the database's
         # clock) and the request reaching Telegram lie a round trip and a sleep, whose jitter
         # on a loaded worker can bring two sends closer than the chat's 1 s; the spare token
@@ -91,7 +94,9 @@ class SharedPacer:
         self.reservations = 0
         self.fallbacks = 0
 
-    async def _reserve(self, chat: int, hold: int, *, call: bool = False) -> float | None:
+    async def _reserve(
+        self, chat: int, hold: int, *, call: bool = False, spare: float = 0.0
+    ) -> float | None:
         interval, tolerance = self._group if chat < 0 else self._private
         try:
             async with self._engine.connect() as connection:
@@ -106,6 +111,7 @@ class SharedPacer:
                             "global_interval": self._global_interval,
                             "global_key": CALLS_KEY if call else 0,
                             "global_tolerance": self._global_tolerance,
+                            "global_spare": spare,
                         },
                     )
                 ).scalar_one()
@@ -119,10 +125,12 @@ class SharedPacer:
         return float(delay)
 
     async def wait(self, chat_id: int) -> None:
-        """Sleep until a message to ``chat_id`` may go (chat and global buckets)."""
+        """Sleep until a message to ``chat_id`` may go (chat and global buckets); inside
+        :func:`~bot.sending.pacer.scheduled_sends` replies go first."""
         await self._sit_out_hold(chat_id)
+        spare = self._scheduled_spare if SCHEDULED.get() else 0.0
         while True:
-            delay = await self._reserve(chat_id, hold_key(chat_id))
+            delay = await self._reserve(chat_id, hold_key(chat_id), spare=spare)
             if delay is None:
                 await self._local.wait(chat_id)
                 return

@@ -3,6 +3,7 @@ classes) and token redaction in logs."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import logging
@@ -32,6 +33,7 @@ from bot.sending import (
     redact,
     send_with_policy,
 )
+from bot.sending.pacer import scheduled_sends
 
 TOKEN = "123456789:" + "AAHk-very_secret-PART-0123456789abcdefXYZ"  # made up, token-shaped
 
@@ -88,7 +90,8 @@ async def test_a_crowd_is_spread_at_the_global_rate() -> None:
 
 
 async def test_sends_arriving_at_any_pace_stay_within_the_window_limit() -> None:
-    """Bursts after pauses, trickles, crowds: never more than global_per_second in 1 s."""
+    """Bursts after pauses, trickles, crowds, replies among scheduled sends: never more than
+    global_per_second in 1 s."""
     rng = random.Random(7)
     for burst in (1, 3, 10):
         fake = FakeTime()
@@ -96,7 +99,9 @@ async def test_sends_arriving_at_any_pace_stay_within_the_window_limit() -> None
         slots = []
         for chat in range(1, 400):
             fake.now += rng.choice((0.0, 0.0, 0.01, 0.05, 0.3, 1.5))
-            await pacer.wait(chat)
+            # Replies and the ticker's scheduled sends, mixed.
+            with scheduled_sends() if rng.random() < 0.5 else contextlib.nullcontext():
+                await pacer.wait(chat)
             slots.append(fake.now)
         assert max_in_window(slots, 1.0) <= 30, burst
 
@@ -112,6 +117,29 @@ async def test_a_reply_after_a_quiet_moment_does_not_wait_a_slot() -> None:
         arrived = fake.now
         await pacer.wait(2)
         assert fake.now - arrived == pytest.approx(max(0.0, second - 0.004)), burst
+
+
+async def test_a_reply_does_not_queue_behind_a_scheduled_crowd() -> None:
+    """The ticker sends up to ``concurrency`` messages at once. Each used to reserve the next
+    global slot, so a reply to a tap made just then waited behind all of them (32 sends:
+    over a second). A scheduled send takes only a slot free now that leaves one for a reply."""
+    for scheduled, reply_delay in ((False, 30 / 28), (True, 0.0)):
+        fake = FakeTime()
+        pacer = pacer_on(fake)  # 30/s: a burst of 3, then 28/s
+        taken = [pacer.try_reserve(chat, scheduled=scheduled)[0] for chat in range(1, 33)]
+        assert sum(taken) == (2 if scheduled else 32)
+        assert pacer.try_reserve(10_000) == (True, pytest.approx(reply_delay)), scheduled
+
+
+async def test_a_scheduled_crowd_keeps_the_steady_rate() -> None:
+    """Leaving a token to replies costs the crowd one send of its first burst, not its rate;
+    with global_burst = 1 there is no token to leave and nothing changes."""
+    for burst, span in ((3, 58 / 28), (1, 59 / 30)):
+        fake = FakeTime()
+        pacer = pacer_on(fake, global_burst=burst)
+        with scheduled_sends():
+            slots = await slots_for(fake, pacer, list(range(1, 61)))
+        assert slots[-1] - slots[0] == pytest.approx(span), burst
 
 
 def test_a_burst_beyond_the_window_limit_is_refused() -> None:
