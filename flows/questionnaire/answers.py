@@ -307,7 +307,14 @@ def _read_choice(r: _Reading) -> Parsed | Refusal:
         return _refuse(r, "refusal.zone", text=r.raw.strip())
     limit = r.readings.open_choices.get(question.id) if r.readings else None
     stripped = " ".join(r.raw.split())
-    if limit is not None and _OPEN_ANSWER.fullmatch(stripped) and len(stripped) <= limit:
+    # "no", "yes", "n/a" are words, but not a sport: asked again, never stored as one.
+    says_nothing = r.not_applicable or r.text in {*r.lex.yes, *r.lex.no}
+    if (
+        limit is not None
+        and not says_nothing
+        and _OPEN_ANSWER.fullmatch(stripped)
+        and len(stripped) <= limit
+    ):
         return Parsed(stripped)
     return _refuse(
         r, "refusal.choice", text=_clip(r.raw), example=_typed_example(question, r.readings)

@@ -128,6 +128,9 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (ON, "sport", "rock climbing", "rock climbing"),
     (ON, "sport", "Tennis", "Tennis"),
     (ON, "sport", "12345", REFUSED),
+    (ON, "sport", "no", REFUSED),  # found in remodel chat: stored as the sport "no"
+    (ON, "sport", "Yes", REFUSED),
+    (ON, "sport", "n/a", REFUSED),
     (ON, "sport", "x" * 80, REFUSED),
     # --- weekly volume: units, per week, miles, ranges
     (ON, "weekly_volume_km", "40", 40.0),
