@@ -23,6 +23,7 @@ off from the database sends little anyway.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -91,6 +92,7 @@ class SharedPacer:
         # in the background and reaches the other workers a moment later).
         self._held: dict[int, float] = {}
         self._pending: set[asyncio.Task[None]] = set()
+        self._scheduled_turn = asyncio.Lock()
         self.reservations = 0
         self.fallbacks = 0
 
@@ -128,9 +130,20 @@ class SharedPacer:
         """Sleep until a message to ``chat_id`` may go (chat and global buckets); inside
         :func:`~bot.sending.pacer.scheduled_sends` replies go first."""
         await self._sit_out_hold(chat_id)
-        spare = self._scheduled_spare if SCHEDULED.get() else 0.0
+        scheduled = SCHEDULED.get()
+        spare = self._scheduled_spare if scheduled else 0.0
+        # Scheduled sends ask one at a time, and one that waits for the global bucket to
+        # refill (a short wait) waits in turn: the ticker's concurrent sends would otherwise
+        # all wake at the same moment, one take the slot and the rest ask again, a round trip
+        # each per slot. A chat not ready (its own pace, a hold) is waited for out of turn.
+        turn = self._scheduled_turn if scheduled else contextlib.nullcontext()
+        refill = 2 * self._global_interval
         while True:
-            delay = await self._reserve(chat_id, hold_key(chat_id), spare=spare)
+            async with turn:
+                delay = await self._reserve(chat_id, hold_key(chat_id), spare=spare)
+                if scheduled and delay is not None and -refill <= delay < 0:
+                    await asyncio.sleep(-delay)
+                    continue
             if delay is None:
                 await self._local.wait(chat_id)
                 return
