@@ -25,10 +25,15 @@ CONTEXT_KEY = "_ctx"
 TICKED_KEY = "_ticked"
 #: Message ids of the questions answered so far (a finished check-in collapses them).
 SHOWN_KEY = "_shown"
+#: The message id of a copy of the question just answered that was sent after the athlete
+#: typed that answer (a question sent twice after a crash, a reminder crossing an answer):
+#: the athlete may answer that copy too, and plain text typed after it and before the next
+#: question was sent belongs to it, not to the next question.
+STALE_KEY = "_stale"
 #: Written by versions before 0012 (the last typed answer's message, now
 #: ``Athlete.last_typed_message_id``); still read so that it is never taken for an answer.
 TYPED_KEY = "_typed"
-_NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY, TYPED_KEY)
+_NOT_ANSWERS = (CONTEXT_KEY, TICKED_KEY, SHOWN_KEY, TYPED_KEY, STALE_KEY)
 #: Under the context: the unit each typed distance answer was given in (question id -> unit).
 UNITS_KEY = "units"
 
@@ -103,6 +108,12 @@ def shown_of(dialogue: Dialogue) -> list[int]:
     return [int(m) for m in (dialogue.answers or {}).get(SHOWN_KEY) or ()]
 
 
+def stale_copy_of(dialogue: Dialogue) -> int:
+    """The message id of the previous question's copy left unanswered in the athlete's eyes
+    (:data:`STALE_KEY`; 0: none)."""
+    return int((dialogue.answers or {}).get(STALE_KEY) or 0)
+
+
 def ticked_of(dialogue: Dialogue) -> tuple[str, ...]:
     """The options ticked so far at the multi-select question on screen (not submitted)."""
     return tuple((dialogue.answers or {}).get(TICKED_KEY) or ())
@@ -149,11 +160,13 @@ def answer(
     at: Position,
     value: Value,
     protocol: ProtocolFile | None = None,
+    typed: int | None = None,
 ) -> walk.Step:
     """Record ``value`` for the question at ``at`` (the caller checked that it is current):
     the one call into the engine per answer. The row moves on (or is left complete); the
     step says what to ask next and which red flags the answers so far raise (with
-    ``protocol``)."""
+    ``protocol``). ``typed``: the message id of the text that gave the answer; typed before
+    the copy of the question on screen, that copy is remembered (:data:`STALE_KEY`)."""
     questionnaire = questionnaire_of(questionnaires, dialogue)
     stored: Any = None if isinstance(value, Skipped) else value
     state = replace(state_of(dialogue), index=at.index)
@@ -161,7 +174,9 @@ def answer(
     shown = shown_of(dialogue)
     if dialogue.keyboard_message_id is not None:
         shown.append(dialogue.keyboard_message_id)
-    _store(dialogue, questionnaire, result, shown)
+    on_screen = dialogue.keyboard_message_id
+    stale = on_screen if typed is not None and on_screen is not None and typed < on_screen else 0
+    _store(dialogue, questionnaire, result, shown, stale)
     return result
 
 
@@ -193,10 +208,13 @@ def _store(
     questionnaire: Questionnaire,
     result: walk.Step,
     shown: Sequence[int] = (),
+    stale: int = 0,
 ) -> Position | None:
     """Write the walk's state onto the row: answers, context, the answered questions'
-    messages, position (ticks cleared)."""
+    messages, a stale copy, position (ticks cleared)."""
     extra: dict[str, Any] = {SHOWN_KEY: list(shown)} if shown else {}
+    if stale:
+        extra[STALE_KEY] = stale
     dialogue.answers = {
         **result.state.answers,
         CONTEXT_KEY: dict(result.state.context),

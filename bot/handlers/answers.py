@@ -151,6 +151,11 @@ async def on_text(update: Update, context: RemodelContext) -> None:
             # A reply to an earlier question (or a late copy of one, delivered after a
             # retried send): never filed under the question on screen now.
             reply = texts.render("answer.already_typed")
+        elif _answers_stale_copy(message, dialogue):
+            # Typed at a copy of the question before, whose answer had been typed before that
+            # copy came (a question sent twice after a crash): an answer to that copy, which
+            # is answered; never the question on screen, sent after it.
+            reply = texts.render("answer.already_typed")
         elif len(text) > MAX_TYPED:
             reply = texts.render("answer.too_long")
         else:
@@ -312,6 +317,19 @@ def _replies_to_copy(message: Message, dialogue: Dialogue, at: Position) -> bool
     return _names_question(message.reply_to_message) == (dialogue.nonce, at.index)
 
 
+def _answers_stale_copy(message: Message, dialogue: Dialogue) -> bool:
+    """Whether plain text ``message`` was typed after the previous question's stale copy
+    (:data:`bot.dialogue.driver.STALE_KEY`) and before the question on screen was sent."""
+    stale = driver.stale_copy_of(dialogue)
+    shown = dialogue.keyboard_message_id
+    return (
+        bool(stale)
+        and shown is not None
+        and message.reply_to_message is None
+        and stale < message.message_id < shown
+    )
+
+
 def _names_question(replied: Message | None) -> tuple[str, int] | None:
     """The (nonce, question index) the answer buttons of a bot message name, if any."""
     markup = replied.reply_markup if replied is not None else None
@@ -428,7 +446,7 @@ async def _record(
     # The one call into the engine for this answer: the next question, and the red
     # flags the answers so far raise (check-ins only).
     protocol = services.library.protocol if dialogue.kind in driver.CHECKIN_KINDS else None
-    result = driver.answer(services.questionnaires, dialogue, at, value, protocol)
+    result = driver.answer(services.questionnaires, dialogue, at, value, protocol, typed)
     if typed is not None:
         athlete.last_typed_message_id = typed
     if dialogue.checkin_id is not None and (row is None or not row.status.is_open):

@@ -137,12 +137,17 @@ class Harness:
         after a crash before the update was acknowledged (or a polled update replayed)."""
         original = [m for m in await chat.transcript() if isinstance(m, UserMessage)][-1]
         assert original.text == text
+        await self.deliver_text(chat, text, original.message_id)
+
+    async def deliver_text(self, chat: ChatDriver, text: str, message_id: int) -> None:
+        """Deliver plain ``text`` from the user as message ``message_id``, straight to the
+        bot: a text typed at that moment whose update arrives only now."""
         assert self.app is not None
         user = {"id": chat.user_id, "first_name": "Again"}
         again = {
-            "update_id": 9200,
+            "update_id": 9200 + message_id,
             "message": {
-                "message_id": original.message_id,
+                "message_id": message_id,
                 "date": 0,
                 "chat": {**user, "type": "private"},
                 "from": {**user, "is_bot": False},

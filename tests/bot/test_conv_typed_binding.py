@@ -44,3 +44,35 @@ async def test_a_reply_to_an_answered_question_is_not_filed_elsewhere(harness: H
     await ann.expect("Sitting")
     after = await answers_so_far(harness, ann.user_id)
     assert after["next_morning_pain"] == 2
+
+
+async def test_an_answer_to_a_second_copy_of_an_answered_question_is_not_filed_further(
+    harness: Harness,
+) -> None:
+    """The soaks with kills: a question went out twice (a worker sent it and died before
+    storing its message id; a replayed press asked it again). Ann's plain answer to the first
+    copy arrived after the second copy was sent and answered the question; her answer to the
+    second copy, typed before the next question came, was then filed as the next question's
+    answer (an evening note stored as "none"). Here the second copy comes from /checkin, and
+    Ann's two late texts are delivered with the ids of messages she sent at those moments
+    (/checkin and /help), since the sandbox cannot hold an update back."""
+    ann = await harness.onboard("Ann")
+    harness.clock.set(MORNING)
+    await harness.tick()
+    await ann.expect("Good morning")
+    await ann.expect("wake you")
+    typed_at_first_copy = await ann.send("/checkin")
+    await ann.expect("already have a check-in open")
+    await ann.expect("wake you")  # the second copy
+    typed_at_second_copy = await ann.send("/help")
+    await ann.expect("/checkin")
+    await harness.deliver_text(ann, "no", typed_at_first_copy)
+    await ann.expect("on getting up")
+    await harness.deliver_text(ann, "2", typed_at_second_copy)
+    await ann.expect("already answered")
+    answers = await answers_so_far(harness, ann.user_id)
+    assert answers["night_pain"] is False
+    assert "next_morning_pain" not in answers, "the answer to the copy went no further"
+    await ann.send("1")
+    await ann.expect("Sitting")
+    assert (await answers_so_far(harness, ann.user_id))["next_morning_pain"] == 1
