@@ -91,6 +91,12 @@ async def test_a_stable_morning_takes_four_answers(harness: Harness) -> None:
 
 async def evening_opened(harness: Harness, name: str = "Ann") -> ChatDriver:
     ann = await stable_morning(harness, name)
+    await evening_after_the_morning(harness, ann)
+    return ann
+
+
+async def evening_after_the_morning(harness: Harness, ann: ChatDriver) -> None:
+    """The evening check-in, once the morning's last answer is given."""
     # The morning's outcome ends with the day's plan: wait for it (a fixed quiet period
     # missed it on a loaded machine, and its late messages then stood in for the evening's).
     while not (await ann.next_message()).text.startswith("Today"):
@@ -100,7 +106,6 @@ async def evening_opened(harness: Harness, name: str = "Ann") -> ChatDriver:
     assert (await harness.tick()).sent >= 1
     await ann.expect("How did today go?")
     await ann.expect("Did you do today's session?")
-    return ann
 
 
 async def test_a_stable_evening_takes_six_answers(harness: Harness) -> None:
@@ -312,13 +317,7 @@ async def test_a_copy_of_a_dialogues_last_typed_answer_never_answers_the_next_on
     await ann.expect("wake you")
     await answer_by_buttons(ann, ["No", "0", "8"])
     await ann.send("1")
-    while not (await ann.next_message()).text.startswith("Today"):
-        pass
-    await harness.drain(ann)
-    harness.clock.set(EVENING)
-    assert (await harness.tick()).sent >= 1
-    await ann.expect("How did today go?")
-    await ann.expect("Did you do today's session?")
+    await evening_after_the_morning(harness, ann)
     await ann.press("Done")
     asked = await ann.next_message()
     await harness.deliver_again(ann, "1")

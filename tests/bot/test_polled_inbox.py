@@ -8,7 +8,6 @@ Telegram has confirmed, kept in ``polled_updates`` and never handled, as a SIGKI
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -17,35 +16,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.config import Settings
 from bot.receiving import PolledInbox, TolerantBot
-from bot.run_mode import RunOptions, serve
+from bot.run_mode import RunOptions
 from bot.storage import Store, upgrade
 from flows.library import Library
 from sandbox.driver import BotMessage, SandboxDriver
 from sandbox.server import SandboxServer
-
-TOKEN = "7212345678:" + "AAFq3xTt0kLmnOpQrStUvWxYz" + "0123456789ab"  # made up
+from tests.bot.test_ops import TOKEN, bot_running, settings_for
 
 
 @contextlib.asynccontextmanager
 async def polling_bot(server: SandboxServer, library: Library, db: Path) -> AsyncIterator[None]:
-    settings = Settings.model_validate(
-        {
-            "telegram": {"token": TOKEN, "base_url": server.bot_api_base},
-            "database": {"url": f"sqlite+aiosqlite:///{db}"},
-        }
-    )
-    stop, started = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(
-        serve(settings, RunOptions(poll_timeout=1), library=library, stop=stop, started=started)
-    )
-    try:
-        await asyncio.wait_for(started.wait(), 30)
+    settings = settings_for(server, f"sqlite+aiosqlite:///{db}", tick_seconds=60)
+    async with bot_running(settings, RunOptions(poll_timeout=1), library):
         yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
 
 
 async def kept(db: Path) -> list[int]:
