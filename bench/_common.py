@@ -44,9 +44,15 @@ class SandboxProcess:
 
 @contextlib.contextmanager
 def sandbox_process(
-    flood: str = "off", token: str = BENCH_TOKEN, users: int = 0, start_timeout: float = 120.0
+    flood: str = "off",
+    token: str = BENCH_TOKEN,
+    users: int = 0,
+    start_timeout: float = 120.0,
+    trace: Path | None = None,
 ) -> Iterator[SandboxProcess]:
     """Run the sandbox in a child process on a free loopback port; stop it on exit.
+
+    With ``trace``, the sandbox writes what it served there (``_sandbox_host.py --trace``).
 
     With ``users``, that many users are created up front (ids ``first_user`` onwards) with
     their chat already open, so the bot may write to them first.
@@ -55,6 +61,7 @@ def sandbox_process(
         [
             *(sys.executable, str(ROOT / "bench" / "_sandbox_host.py")),
             *("--users", str(users), "--flood", flood, "--token", token),
+            *(("--trace", str(trace)) if trace is not None else ()),
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -59,6 +59,9 @@ class Result:
     answers: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    #: (user id, wall-clock start, latency) of each press, where a bench lines them up with
+    #: the sandbox's trace (bench/multiworker.py --trace).
+    presses: list[tuple[int, float, float]] = field(default_factory=list)
     errors: int = 0
     #: The workers' own figures, when they were read (bench/multiworker.py).
     breakdown: str = ""

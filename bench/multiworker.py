@@ -41,6 +41,7 @@ import contextlib
 import json
 import os
 import random
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -60,13 +61,14 @@ from _common import (
 from bot_checkin_throughput import Result, clone_athletes, run_echo
 
 from tests.bot.multiworker_rig import Forwarder, Worker, scratch_database
+from tests.bot.ports import free_port
 
 REPLY_TIMEOUT = 120.0
 DAY0 = date(2030, 1, 1)  # the simulated days' local dates (rows are dated, not timed)
 
 
-def worker_config(directory: Path, *, lifted: bool) -> Path:
-    path = directory / f"config-{'lifted' if lifted else 'default'}.toml"
+def worker_config(directory: Path, *, lifted: bool, slow_update_ms: int = 1000) -> Path:
+    path = directory / f"config-{'lifted' if lifted else 'default'}-{slow_update_ms}.toml"
     sending = (
         "[sending]\nglobal_per_second = 100000\nper_chat_per_second = 100000\n"
         "per_chat_burst = 1000\nconcurrency = 256\n"
@@ -75,24 +77,47 @@ def worker_config(directory: Path, *, lifted: bool) -> Path:
     )
     path.write_text(
         f"{sending}[schedule]\ntick_seconds = 1\nbatch_size = 1000\ngrace_minutes = 600\n"
+        f"[logging]\nslow_update_ms = {slow_update_ms}\n"
     )
     return path
 
 
 @contextlib.asynccontextmanager
 async def deployment(
-    base_url: str, workers: int, *, flood: str, lifted: bool, directory: Path
+    base_url: str,
+    workers: int,
+    *,
+    flood: str,
+    lifted: bool,
+    directory: Path,
+    trace: Path | None = None,
+    forwarder_process: bool = False,
 ) -> Any:
-    with sandbox_process(flood=flood) as sandbox:
-        async with scratch_database(base_url, "bench") as database_url, Forwarder() as forwarder:
-            config = worker_config(directory, lifted=lifted)
+    """The sandbox, a scratch database and ``workers`` workers behind the forwarder; yields
+    (sandbox, forwarder, workers, database URL). With ``forwarder_process`` the forwarder runs
+    in a process of its own (``_forwarder_host.py``), as a real proxy does, and ``None``
+    stands for it (the kill of the throughput runs needs the in-process one's ``busy_with``)."""
+    with sandbox_process(flood=flood, trace=trace) as sandbox:
+        async with contextlib.AsyncExitStack() as stack:
+            database_url = await stack.enter_async_context(scratch_database(base_url, "bench"))
+            forwarder: Forwarder | None = None
+            if forwarder_process:
+                port = free_port()
+                public_url = f"http://127.0.0.1:{port}/telegram"
+            else:
+                forwarder = await stack.enter_async_context(Forwarder())
+                public_url = forwarder.url
+            # Traced, the workers log where each update of 20 ms or more spent its time.
+            config = worker_config(
+                directory, lifted=lifted, slow_update_ms=20 if trace is not None else 1000
+            )
             pool = [
                 Worker(
                     i,
                     bot_api_base=sandbox.bot_api_base,
                     token=sandbox.token,
                     database_url=database_url,
-                    public_url=forwarder.url,
+                    public_url=public_url,
                     config=config,
                 )
                 for i in range(workers)
@@ -100,11 +125,39 @@ async def deployment(
             try:
                 await asyncio.gather(*(w.start() for w in pool))
                 await asyncio.gather(*(w.wait_healthy(180) for w in pool))
-                for w in pool:
-                    forwarder.add(w.port)
+                if forwarder is not None:
+                    for w in pool:
+                        forwarder.add(w.port)
+                else:
+                    await stack.enter_async_context(
+                        forwarder_child(port, [w.port for w in pool], trace)
+                    )
                 yield sandbox, forwarder, pool, database_url
             finally:
                 await asyncio.gather(*(w.stop() for w in pool))
+
+
+@contextlib.asynccontextmanager
+async def forwarder_child(port: int, targets: list[int], trace: Path | None) -> Any:
+    """``bench/_forwarder_host.py`` on ``port`` in front of ``targets``, until the block ends."""
+    args = [str(Path(__file__).with_name("_forwarder_host.py")), "--port", str(port)]
+    for target in targets:
+        args += ["--target", str(target)]
+    if trace is not None:
+        args += ["--trace", f"{trace}.forwarder"]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, *args, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        line = await asyncio.wait_for(child.stdout.readline(), 60)
+        if not line.startswith(b"forwarder listening"):
+            raise RuntimeError("the forwarder did not start")
+        yield
+    finally:
+        if child.returncode is None:
+            child.terminate()
+        await child.wait()
 
 
 async def questionnaires_for() -> Any:
@@ -298,6 +351,7 @@ async def answer_checkin(
         if think is not None:
             await asyncio.sleep(random.uniform(*think))
         started = time.perf_counter()
+        wall = time.time()
         if data is None:
             await chat.send("1")
         else:
@@ -313,6 +367,7 @@ async def answer_checkin(
                     raise
         reply = await chat.next_message(REPLY_TIMEOUT)
         result.latencies.append(time.perf_counter() - started)
+        result.presses.append((chat.user_id, wall, result.latencies[-1]))
         result.answers += 1
         seen += 1
         # What follows the answer: the next question, or the outcome.
@@ -335,6 +390,7 @@ async def run(
     kill_on_day: int | None = None,
     kill_after: float = 5.0,
     light: bool = False,
+    trace: Path | None = None,
 ) -> tuple[Result, dict[str, int], Any, int]:
     from bot.storage import Store, get_athlete_by_telegram_id
     from sandbox.driver import SandboxDriver
@@ -342,7 +398,13 @@ async def run(
     result = Result(f"{workers} worker{'s' if workers > 1 else ''}")
     flood = "telegram" if light else "off"
     async with deployment(
-        base_url, workers, flood=flood, lifted=not light, directory=directory
+        base_url,
+        workers,
+        flood=flood,
+        lifted=not light,
+        directory=directory,
+        trace=trace,
+        forwarder_process=light,
     ) as (sandbox, forwarder, pool, database_url):
         store = Store.from_url(database_url)
         forms = await questionnaires_for()
@@ -423,6 +485,8 @@ async def run(
             async with SandboxDriver(sandbox.url) as driver:
                 stats = await driver.stats()
             result.breakdown = await where_time_went(pool)
+            if trace is not None:
+                keep_slow_updates(pool, Path(f"{trace}.workers"))
         finally:
             await store.dispose()
     return result, found, snapshot, int(stats["answered_429"])
@@ -467,6 +531,79 @@ async def where_time_went(pool: list[Worker]) -> str:
     return "\n".join(f"   {key}: {_bucket_summary(b, marks)}" for key, b in sorted(sums.items()))
 
 
+def fresh_trace() -> Path:
+    """Where the light run's trace goes: kept after the run (the temporary directory is
+    not), for a closer look; the sandbox's lines there, the forwarder's beside it."""
+    trace = Path(tempfile.gettempdir()) / "remodel-multiworker-trace.jsonl"
+    trace.unlink(missing_ok=True)
+    Path(f"{trace}.forwarder").unlink(missing_ok=True)
+    return trace
+
+
+def keep_slow_updates(pool: list[Worker], path: Path) -> None:
+    """The workers' "slow update" log lines (bot/update_timing.py), as JSON lines by update
+    id and worker, for :func:`slowest_presses`."""
+    with path.open("w", encoding="utf-8") as out:
+        for worker in pool:
+            for line in worker.log.read_text(errors="replace").splitlines():
+                _, found, rest = line.partition("slow update ")
+                if found and rest.split(" ", 1)[0].isdigit():
+                    update_id = int(rest.split(" ", 1)[0])
+                    marks = rest.split(": ", 1)[1]
+                    fields = {"kind": "slow", "update_id": update_id, "worker": worker.index}
+                    out.write(json.dumps({**fields, "marks": marks}) + "\n")
+
+
+def slowest_presses(presses: list[tuple[int, float, float]], trace: Path, count: int) -> str:
+    """The timelines of the ``count`` slowest presses: what the sandbox served in that chat
+    (and the forwarder did with its updates) from the press to the reply the athlete saw,
+    in milliseconds from the press, with the worker's own marks of each update that took
+    20 ms or more (its "slow update" log line, bot/update_timing.py). Requests still open at
+    the press (the athlete's long poll) show where they ended."""
+    lines = [
+        json.loads(line)
+        for path in (trace, Path(f"{trace}.forwarder"), Path(f"{trace}.workers"))
+        if path.exists()
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    forwards: dict[int, list[dict[str, Any]]] = {}
+    slow: dict[int, list[dict[str, Any]]] = {}
+    for line in lines:
+        if line["kind"] == "forward":
+            forwards.setdefault(line["update_id"], []).append(line)
+        elif line["kind"] == "slow":
+            slow.setdefault(line["update_id"], []).append(line)
+    out = []
+    for user, start, latency in sorted(presses, key=lambda p: -p[2])[:count]:
+        end = start + latency
+        out.append(f"   press in chat {user}: {latency * 1000:.1f} ms")
+        events = sorted(
+            (
+                line
+                for line in lines
+                if line.get("chat") == user
+                and "start" in line
+                and line["end"] >= start
+                and line["start"] <= end
+            ),
+            key=lambda line: line["start"],
+        )
+        for line in events:
+            what = line["what"] if line["kind"] == "request" else f"webhook {line['what']}"
+            span = f"{(line['start'] - start) * 1000:+8.1f} .. {(line['end'] - start) * 1000:+8.1f}"
+            out.append(f"     {span} ms  {what} ({line['status']})")
+            for hop in forwards.get(line.get("update_id", -1), ()):
+                if hop["end"] >= line["start"] and hop["start"] <= line["end"]:
+                    span = (
+                        f"{(hop['start'] - start) * 1000:+8.1f} .. "
+                        f"{(hop['end'] - start) * 1000:+8.1f}"
+                    )
+                    out.append(f"     {span} ms    forwarded to worker {hop['worker']}")
+            for handled in slow.get(line.get("update_id", -1), ()):
+                out.append(f"       worker {handled['worker']}: {handled['marks']}")
+    return "\n".join(out)
+
+
 async def main_async(args: argparse.Namespace) -> None:
     quiet_logs()
     size = "light load only" if args.light_only else f"{args.athletes} athletes x {args.days} days"
@@ -497,8 +634,9 @@ async def main_async(args: argparse.Namespace) -> None:
             print(echo.line())
         if not args.light:  # --light 0: the throughput runs only
             return
+        trace = fresh_trace() if args.trace else None
         light, found, _, flooded = await run(
-            args.database_url, 3, args.light, 2, directory, light=True
+            args.database_url, 3, args.light, 2, directory, light=True, trace=trace
         )
         p50 = percentile(light.latencies, 0.5) * 1000
         p99 = percentile(light.latencies, 0.99) * 1000
@@ -509,6 +647,9 @@ async def main_async(args: argparse.Namespace) -> None:
             f"(goal p99 <= 50 ms: {verdict}); checks {found}, 429s {flooded}"
         )
         print(f"   as the workers saw it (their /metrics, summed):\n{light.breakdown}")
+        if trace is not None:
+            print(f"   the {args.trace} slowest presses, as the sandbox served them ({trace}):")
+            print(slowest_presses(light.presses, trace, args.trace))
 
 
 def main() -> None:
@@ -528,6 +669,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--light-only", action="store_true", help="only the light-load latency run (minutes)"
+    )
+    parser.add_argument(
+        "--trace",
+        type=int,
+        default=0,
+        metavar="N",
+        help="trace the light run in the sandbox and print the N slowest presses' timelines",
     )
     parser.add_argument(
         "--database-url",

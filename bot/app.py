@@ -130,7 +130,12 @@ def build_application(
         .bot(bot)
         .context_types(ContextTypes(context=RemodelContext, bot_data=BotData))
         .concurrent_updates(
-            PerUserUpdateProcessor(locks, MAX_CONCURRENT_UPDATES, ledger=services.ledger)
+            PerUserUpdateProcessor(
+                locks,
+                MAX_CONCURRENT_UPDATES,
+                ledger=services.ledger,
+                slow_update=settings.logging.slow_update_ms / 1000,
+            )
         )
         .post_init(on_startup)
         .post_shutdown(on_shutdown)

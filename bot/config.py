@@ -272,6 +272,9 @@ class LoggingSettings(_Section):
     format: Literal["text", "json"] = "text"
     #: Sentry DSN: send errors to Sentry, scrubbed like the logs (bot/observability.py).
     sentry_dsn: SecretStr | None = None
+    #: An update that takes this long (milliseconds) is logged with where its time went
+    #: (bot/update_timing.py); 0 turns it off.
+    slow_update_ms: int = Field(default=1000, ge=0)
 
     @field_validator("level")
     @classmethod

@@ -24,6 +24,7 @@ from bot.metrics import UPDATE_SECONDS, UPDATES
 from bot.receiving.inbox import PolledInbox
 from bot.receiving.ledger import UpdateLedger
 from bot.scheduling.locks import AthleteLocks
+from bot.update_timing import mark, timed_update
 
 
 def update_key(update: object) -> int | None:
@@ -42,10 +43,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         max_concurrent_updates: int = 256,
         *,
         ledger: UpdateLedger | None = None,
+        slow_update: float = 0.0,
     ) -> None:
+        """``slow_update``: an update taking that many seconds or more is logged with its
+        marks (bot/update_timing.py); 0 never."""
         super().__init__(max_concurrent_updates)
         self._locks = locks
         self._ledger = ledger
+        self._slow_update = slow_update
         #: Set for long polling: a handled update is forgotten there (bot/receiving/inbox.py).
         self.inbox: PolledInbox | None = None
 
@@ -57,17 +62,20 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         UPDATES.inc()
         key = update_key(update)
-        with UPDATE_SECONDS.time():
+        with UPDATE_SECONDS.time(), timed_update(update, self._slow_update):
             if key is None:
                 await coroutine
                 return
             async with self._locks.for_user(key):
+                mark("locked")
                 if self._ledger is None or not isinstance(update, Update):
                     await coroutine
                     return
                 async with self._ledger.turn(update.update_id, key) as fresh:
+                    mark("turn")
                     if fresh:
                         await coroutine
+                        mark("handled")
                         return
                 # A copy of an update handled already: acknowledged, not handled again.
                 if isinstance(coroutine, Coroutine):

@@ -35,6 +35,7 @@ from telegram.ext import BaseRateLimiter
 from bot.metrics import FLOOD_WAITS, PACING_WAIT
 from bot.sending.pacer import Pacer
 from bot.sending.policy import PACED, retry_after_seconds
+from bot.update_timing import mark
 
 __all__ = ["CALL_ENDPOINTS", "PRESS_ANSWERS", "PacingRateLimiter"]
 
@@ -80,6 +81,14 @@ def _chat_of(data: dict[str, Any]) -> int:
         return 0
 
 
+async def _marked(endpoint: str, call: Awaitable[_Result]) -> _Result:
+    """``call``'s result, with the moment Telegram answered marked on the update's timing."""
+    try:
+        return await call
+    finally:
+        mark(f"sent {endpoint}")
+
+
 class PacingRateLimiter(BaseRateLimiter[None]):
     """PTB's rate-limiter hook, answered by the bot's :class:`~bot.sending.pacer.Pacer`."""
 
@@ -105,17 +114,18 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> _Result:
-        if PACED.get():
-            return await callback(*args, **kwargs)
+        if PACED.get():  # paced by bot.sending.policy already
+            return await _marked(endpoint, callback(*args, **kwargs))
         chat = _chat_of(data)
         if _is_message(endpoint):
             self.paced_calls += 1
             with PACING_WAIT.labels("message").time():
                 await self.pacer.wait(chat)
-            return await callback(*args, **kwargs)
+            mark(f"paced {endpoint}")
+            return await _marked(endpoint, callback(*args, **kwargs))
         if endpoint in PRESS_ANSWERS:
             try:
-                return await callback(*args, **kwargs)
+                return await _marked(endpoint, callback(*args, **kwargs))
             except RetryAfter as exc:
                 FLOOD_WAITS.inc()
                 await self._sleep(retry_after_seconds(exc))
@@ -125,8 +135,9 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         self.paced_calls += 1
         with PACING_WAIT.labels("call").time():
             await self.pacer.wait_call(chat)
+        mark(f"paced {endpoint}")
         try:
-            return await callback(*args, **kwargs)
+            return await _marked(endpoint, callback(*args, **kwargs))
         except RetryAfter as exc:
             FLOOD_WAITS.inc()
             self.pacer.hold(chat, retry_after_seconds(exc))

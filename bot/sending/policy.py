@@ -50,6 +50,7 @@ from telegram.error import (
 
 from bot.metrics import FLOOD_WAITS, PACING_WAIT, SENDS
 from bot.sending.pacer import SCHEDULED, Pacer
+from bot.update_timing import mark
 
 __all__ = [
     "PACED",
@@ -178,6 +179,7 @@ async def send_with_policy(
         if pacer is not None:
             with PACING_WAIT.labels("scheduled" if SCHEDULED.get() else "message").time():
                 await pacer.wait(chat_id)
+            mark("paced")
         token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice
         try:
             sent: SendOutcome[T] = SendOutcome.sent(await call())

@@ -64,6 +64,7 @@ from sqlalchemy.pool import StaticPool
 
 from bot.config import normalize_database_url
 from bot.storage.inline_sqlite import connector
+from bot.update_timing import mark
 
 __all__ = [
     "PING_AFTER_IDLE_SECONDS",
@@ -246,11 +247,14 @@ class Store:
         Transactions must not nest (on SQLite the inner one would wait for the outer one's
         write lock until the busy timeout and fail). Inside an :func:`athlete_scope`, on
         PostgreSQL, the athlete's transaction lock is taken first (see the module doc)."""
-        async with self._queued(), self._sessions() as session, session.begin():
-            key = _ATHLETE.get() if self._athlete_locks else None
-            if key is not None:
-                await session.execute(_XACT_LOCK, {"key": key})
-            yield session
+        async with self._queued(), self._sessions() as session:
+            async with session.begin():
+                key = _ATHLETE.get() if self._athlete_locks else None
+                if key is not None:
+                    await session.execute(_XACT_LOCK, {"key": key})
+                mark("transaction")
+                yield session
+            mark("committed")
 
     async def dispose(self) -> None:
         """Close every pooled connection (call at shutdown)."""

@@ -155,13 +155,16 @@ class Worker:
 class Forwarder:
     """Round-robin HTTP forwarder (the load balancer in front of the workers)."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None, trace: Path | None = None) -> None:
+        self.port = port or free_port()
         self.targets: list[int] = []  # worker ports
         self.forwarded: list[int] = []  # per target index
         #: Per target index: (start instant, update) of each request in flight.
         self.in_flight: list[list[tuple[float, dict[str, Any]]]] = []
         self.failed = 0
+        #: With a file: a JSON line per forward (update id, target index, wall-clock start
+        #: and end), for a bench that lines requests up (bench/multiworker.py --trace).
+        self._trace = trace.open("a", buffering=1, encoding="utf-8") if trace else None
         #: Picks the target of an update (its index), or ``None`` for the next in turn. A
         #: test uses it to hand one chosen update to one chosen worker: which worker round
         #: robin gives an update depends on every update before it, so a test that waits for
@@ -196,6 +199,8 @@ class Forwarder:
         if self._server is not None:
             self._server.stop()
         await self._client.aclose()
+        if self._trace is not None:
+            self._trace.close()
 
     async def forward(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         keep = {
@@ -212,6 +217,7 @@ class Forwarder:
                 index = next(self._next) % len(self.targets)
             started = (time.monotonic(), update)
             self.in_flight[index].append(started)
+            wall = time.time()
             try:
                 response = await self._client.post(
                     f"http://127.0.0.1:{self.targets[index]}/telegram", content=body, headers=keep
@@ -223,6 +229,15 @@ class Forwarder:
                 return 502, b"worker died mid-request"  # the sandbox delivers it again
             finally:
                 self.in_flight[index].remove(started)
+                if self._trace is not None:
+                    line = {
+                        "kind": "forward",
+                        "update_id": update.get("update_id"),
+                        "worker": index,
+                    }
+                    self._trace.write(
+                        json.dumps({**line, "start": wall, "end": time.time()}) + "\n"
+                    )
             self.forwarded[index] += 1
             return response.status_code, response.content
         self.failed += 1
