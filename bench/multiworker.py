@@ -91,17 +91,19 @@ async def deployment(
     lifted: bool,
     directory: Path,
     trace: Path | None = None,
-    forwarder_process: bool = False,
+    proxy: str = "",
 ) -> Any:
     """The sandbox, a scratch database and ``workers`` workers behind the forwarder; yields
-    (sandbox, forwarder, workers, database URL). With ``forwarder_process`` the forwarder runs
-    in a process of its own (``_forwarder_host.py``), as a real proxy does, and ``None``
-    stands for it (the kill of the throughput runs needs the in-process one's ``busy_with``)."""
+    (sandbox, forwarder, workers, database URL). With ``proxy`` the load balancer runs in a
+    process of its own, as in a deployment: ``python`` (``_forwarder_host.py``) or ``caddy``
+    (the proxy of the deployment kit, deploy/Caddyfile's round robin, over plain HTTP); then
+    ``None`` stands for the forwarder (the kill of the throughput runs needs the in-process
+    one's ``busy_with``)."""
     with sandbox_process(flood=flood, trace=trace) as sandbox:
         async with contextlib.AsyncExitStack() as stack:
             database_url = await stack.enter_async_context(scratch_database(base_url, "bench"))
             forwarder: Forwarder | None = None
-            if forwarder_process:
+            if proxy:
                 port = free_port()
                 public_url = f"http://127.0.0.1:{port}/telegram"
             else:
@@ -129,9 +131,8 @@ async def deployment(
                     for w in pool:
                         forwarder.add(w.port)
                 else:
-                    await stack.enter_async_context(
-                        forwarder_child(port, [w.port for w in pool], trace)
-                    )
+                    child = caddy_child if proxy == "caddy" else forwarder_child
+                    await stack.enter_async_context(child(port, [w.port for w in pool], trace))
                 yield sandbox, forwarder, pool, database_url
             finally:
                 await asyncio.gather(*(w.stop() for w in pool))
@@ -391,6 +392,7 @@ async def run(
     kill_after: float = 5.0,
     light: bool = False,
     trace: Path | None = None,
+    proxy: str = "python",
 ) -> tuple[Result, dict[str, int], Any, int]:
     from bot.storage import Store, get_athlete_by_telegram_id
     from sandbox.driver import SandboxDriver
@@ -404,7 +406,7 @@ async def run(
         lifted=not light,
         directory=directory,
         trace=trace,
-        forwarder_process=light,
+        proxy=proxy if light else "",
     ) as (sandbox, forwarder, pool, database_url):
         store = Store.from_url(database_url)
         forms = await questionnaires_for()
@@ -531,6 +533,46 @@ async def where_time_went(pool: list[Worker]) -> str:
     return "\n".join(f"   {key}: {_bucket_summary(b, marks)}" for key, b in sorted(sums.items()))
 
 
+@contextlib.asynccontextmanager
+async def caddy_child(port: int, targets: list[int], trace: Path | None) -> Any:
+    """Caddy on ``port``, round robin over ``targets`` as deploy/Caddyfile (without TLS and
+    health checks), until the block ends. It writes no trace (its hops are not printed)."""
+    del trace
+    upstreams = " ".join(f"127.0.0.1:{t}" for t in targets)
+    config = Path(tempfile.mkdtemp(prefix="remodel-caddy-")) / "Caddyfile"
+    config.write_text(
+        "{\n\tadmin off\n\tauto_https off\n}\n"
+        f"http://127.0.0.1:{port} {{\n\treverse_proxy {upstreams} {{\n"
+        "\t\tlb_policy round_robin\n\t\tlb_try_duration 10s\n\t}\n}\n"
+    )
+    child = await asyncio.create_subprocess_exec(
+        "caddy",
+        "run",
+        "--config",
+        str(config),
+        "--adapter",
+        "caddyfile",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):  # listening within 30 s
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            break
+        else:
+            raise RuntimeError("caddy did not start")
+        yield
+    finally:
+        if child.returncode is None:
+            child.terminate()
+        await child.wait()
+
+
 def fresh_trace() -> Path:
     """Where the light run's trace goes: kept after the run (the temporary directory is
     not), for a closer look; the sandbox's lines there, the forwarder's beside it."""
@@ -636,15 +678,22 @@ async def main_async(args: argparse.Namespace) -> None:
             return
         trace = fresh_trace() if args.trace else None
         light, found, _, flooded = await run(
-            args.database_url, 3, args.light, 2, directory, light=True, trace=trace
+            args.database_url,
+            3,
+            args.light,
+            2,
+            directory,
+            light=True,
+            trace=trace,
+            proxy=args.proxy,
         )
         p50 = percentile(light.latencies, 0.5) * 1000
         p99 = percentile(light.latencies, 0.99) * 1000
         verdict = "OK" if p99 <= 50 else "ABOVE GOAL"
         print(
-            f"light load: {args.light} athletes at human pace, 3 workers, flood control as "
-            f"Telegram's: {light.answers} answers, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-            f"(goal p99 <= 50 ms: {verdict}); checks {found}, 429s {flooded}"
+            f"light load: {args.light} athletes at human pace, 3 workers behind {args.proxy}, "
+            f"flood control as Telegram's: {light.answers} answers, p50 {p50:.1f} ms, "
+            f"p99 {p99:.1f} ms (goal p99 <= 50 ms: {verdict}); checks {found}, 429s {flooded}"
         )
         print(f"   as the workers saw it (their /metrics, summed):\n{light.breakdown}")
         if trace is not None:
@@ -669,6 +718,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--light-only", action="store_true", help="only the light-load latency run (minutes)"
+    )
+    parser.add_argument(
+        "--proxy",
+        choices=("python", "caddy"),
+        default="python",
+        help="the light run's load balancer: bench/_forwarder_host.py, or Caddy (installed "
+        "apart: apt-get install caddy), the proxy of the deployment kit",
     )
     parser.add_argument(
         "--trace",

@@ -58,8 +58,9 @@ LAST_TICK_AGE = Gauge(
     "remodel_last_tick_age_seconds", "Seconds since this process's last tick ended (-1: never)"
 )
 #: Where replies wait for the send budget: a reply held here is latency the athlete sees.
-#: ``kind`` is ``message`` (chat and global buckets), ``scheduled`` (a message the ticker
-#: sends: it lets replies go first) or ``call`` (edits and deletions).
+#: ``kind`` is ``message`` (chat and global buckets), ``background`` (a message nobody waits
+#: for at this instant, the ticker's or what follows a reply's first message: it lets replies
+#: go first) or ``call`` (edits and deletions).
 PACING_WAIT = Histogram(
     "remodel_pacing_wait_seconds",
     "Time a Bot API call waited for its slot of the send budget",

@@ -47,6 +47,7 @@ from bot.rendering.keyboards import Value, question_keyboard, toggle_of, token_v
 from bot.rendering.questions import render_answered, render_recap
 from bot.rendering.symptoms import report_keyboard
 from bot.rendering.texts import Safe
+from bot.sending.pacer import background_sends
 from bot.storage import (
     Athlete,
     Checkin,
@@ -494,6 +495,7 @@ async def _reply(
             first.append(drop_keyboard(context, chat_id, applied.answered_message))
         await asyncio.gather(*first)
         await send(context, chat_id, texts.render("checkin.closed"))
+        # A late red flag's advice: a reply like the rest (what to do next is not background).
         for text in applied.outcome:
             await send(context, chat_id, text)
         if applied.outcome:
@@ -525,15 +527,18 @@ async def _reply(
             outcome = []
     else:
         await asyncio.gather(*first)
-    for text in outcome:
-        if await send(context, chat_id, text) is None:
-            break
-    # The trail of answered questions goes once the outcome is on screen.
-    if applied.shown:
-        await delete(context, chat_id, applied.shown)
-    if applied.kind in driver.CHECKIN_KINDS or applied.kind is DialogueKind.SYMPTOM:
-        await coach.notify(context, applied.athlete_id, since=applied.now)
-        await clinician.notify(context, applied.athlete_id, since=applied.now)
+    # The reply is on screen; the rest is read a moment later: it lets other athletes'
+    # replies go first when the budget is short (bot/sending/pacer.py).
+    with background_sends():
+        for text in outcome:
+            if await send(context, chat_id, text) is None:
+                break
+        # The trail of answered questions goes once the outcome is on screen.
+        if applied.shown:
+            await delete(context, chat_id, applied.shown)
+        if applied.kind in driver.CHECKIN_KINDS or applied.kind is DialogueKind.SYMPTOM:
+            await coach.notify(context, applied.athlete_id, since=applied.now)
+            await clinician.notify(context, applied.athlete_id, since=applied.now)
 
 
 async def _complete(

@@ -60,7 +60,7 @@ from bot.scheduling.coach_posts import CoachPoster
 from bot.scheduling.leader import TickerLeadership
 from bot.scheduling.locks import AthleteLocks
 from bot.scheduling.timing import load_zone, local_date_of, next_slot_due
-from bot.sending.pacer import scheduled_sends
+from bot.sending.pacer import background_sends
 from bot.sending.policy import SendOutcome, SendStatus
 from bot.storage import (
     Athlete,
@@ -243,7 +243,7 @@ class Ticker:
         self._idle.clear()
         try:
             # Nobody waits for a scheduled message at this second: replies to taps go first.
-            with scheduled_sends():
+            with background_sends():
                 return await self._tick()
         finally:
             self._running = False

@@ -33,7 +33,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.metrics import FLOOD_WAITS, PACING_WAIT
-from bot.sending.pacer import Pacer
+from bot.sending.pacer import BACKGROUND, Pacer
 from bot.sending.policy import PACED, retry_after_seconds
 from bot.update_timing import mark
 
@@ -119,7 +119,7 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         chat = _chat_of(data)
         if _is_message(endpoint):
             self.paced_calls += 1
-            with PACING_WAIT.labels("message").time():
+            with PACING_WAIT.labels("background" if BACKGROUND.get() else "message").time():
                 await self.pacer.wait(chat)
             mark(f"paced {endpoint}")
             return await _marked(endpoint, callback(*args, **kwargs))

@@ -49,7 +49,7 @@ from telegram.error import (
 )
 
 from bot.metrics import FLOOD_WAITS, PACING_WAIT, SENDS
-from bot.sending.pacer import SCHEDULED, Pacer
+from bot.sending.pacer import BACKGROUND, Pacer
 from bot.update_timing import mark
 
 __all__ = [
@@ -177,7 +177,7 @@ async def send_with_policy(
     flood_waits = 0
     while True:
         if pacer is not None:
-            with PACING_WAIT.labels("scheduled" if SCHEDULED.get() else "message").time():
+            with PACING_WAIT.labels("background" if BACKGROUND.get() else "message").time():
                 await pacer.wait(chat_id)
             mark("paced")
         token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice

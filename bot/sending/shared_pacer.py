@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SendingSettings
-from bot.sending.pacer import SCHEDULED, FloodPacer
+from bot.sending.pacer import BACKGROUND, FloodPacer
 
 __all__ = ["CALLS_KEY", "HOLD_OFFSET", "SharedPacer", "hold_key", "shared_pacer_for"]
 
@@ -76,8 +76,8 @@ class SharedPacer:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._global_interval = 1.0 / s.global_rate
         self._global_tolerance = s.global_tolerance
-        # A scheduled send leaves one token of the global burst to replies (as FloodPacer's).
-        self._scheduled_spare = self._global_interval if s.global_burst > 1 else 0.0
+        # A background send leaves one token of the global burst to replies (as FloodPacer's).
+        self._background_spare = self._global_interval if s.global_burst > 1 else 0.0
         # One token of a chat's burst is kept back: between the reservation (on the database's
         # clock) and the request reaching Telegram lie a round trip and a sleep, whose jitter
         # on a loaded worker can bring two sends closer than the chat's 1 s; the spare token
@@ -92,7 +92,7 @@ class SharedPacer:
         # in the background and reaches the other workers a moment later).
         self._held: dict[int, float] = {}
         self._pending: set[asyncio.Task[None]] = set()
-        self._scheduled_turn = asyncio.Lock()
+        self._background_turn = asyncio.Lock()
         self.reservations = 0
         self.fallbacks = 0
 
@@ -128,45 +128,46 @@ class SharedPacer:
 
     async def wait(self, chat_id: int) -> None:
         """Sleep until a message to ``chat_id`` may go (chat and global buckets); inside
-        :func:`~bot.sending.pacer.scheduled_sends` replies go first."""
+        :func:`~bot.sending.pacer.background_sends` replies go first."""
         await self._sit_out_hold(chat_id)
-        scheduled = SCHEDULED.get()
-        spare = self._scheduled_spare if scheduled else 0.0
-        # Scheduled sends ask one at a time, and one that waits for the global bucket to
-        # refill (a short wait) waits in turn: the ticker's concurrent sends would otherwise
-        # all wake at the same moment, one take the slot and the rest ask again, a round trip
-        # each per slot. A chat not ready (its own pace, a hold) is waited for out of turn.
-        turn = self._scheduled_turn if scheduled else contextlib.nullcontext()
-        refill = 2 * self._global_interval
-        while True:
-            async with turn:
-                delay = await self._reserve(chat_id, hold_key(chat_id), spare=spare)
-                if scheduled and delay is not None and -refill <= delay < 0:
-                    await asyncio.sleep(-delay)
-                    continue
-            if delay is None:
-                await self._local.wait(chat_id)
-                return
-            if delay >= 0:
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                return
-            await asyncio.sleep(-delay)  # the chat is not ready: nothing was reserved
+        await self._wait(chat_id, call=False)
 
     async def wait_call(self, chat_id: int) -> None:
         """Sleep until an edit / deletion / leaveChat may go (global bucket, after any
-        RetryAfter hold of ``chat_id``; the chat's message budget is not charged)."""
+        RetryAfter hold of ``chat_id``; the chat's message budget is not charged); inside
+        :func:`~bot.sending.pacer.background_sends` replies' edits go first."""
         await self._sit_out_hold(chat_id)
+        await self._wait(chat_id, call=True)
+
+    async def _wait(self, chat_id: int, *, call: bool) -> None:
+        # A call charges the global calls bucket only (chat 0), after the chat's hold.
+        chat = 0 if call else chat_id
+        hold = hold_key(chat_id) if chat_id else 0
+        background = BACKGROUND.get()
+        spare = self._background_spare if background else 0.0
+        # Background sends ask one at a time, and one that waits for the global bucket to
+        # refill (a short wait) waits in turn: the ticker's concurrent sends would otherwise
+        # all wake at the same moment, one take the slot and the rest ask again, a round trip
+        # each per slot. A chat not ready (its own pace, a hold) is waited for out of turn.
+        turn = self._background_turn if background else contextlib.nullcontext()
+        refill = 2 * self._global_interval
         while True:
-            delay = await self._reserve(0, hold_key(chat_id) if chat_id else 0, call=True)
+            async with turn:
+                delay = await self._reserve(chat, hold, call=call, spare=spare)
+                if background and delay is not None and -refill <= delay < 0:
+                    await asyncio.sleep(-delay)
+                    continue
             if delay is None:
-                await self._local.wait_call(chat_id)
+                local = self._local
+                await (
+                    local.wait_call(hold - HOLD_OFFSET if hold else 0) if call else local.wait(chat)
+                )
                 return
             if delay >= 0:
                 if delay > 0:
                     await asyncio.sleep(delay)
                 return
-            await asyncio.sleep(-delay)
+            await asyncio.sleep(-delay)  # not ready (the chat's pace, a hold): none reserved
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram said ``RetryAfter``: hold the chat here at once, and for every worker."""

@@ -23,7 +23,7 @@ from bot.config import SendingSettings
 from bot.receiving.ledger import UpdateLedger
 from bot.scheduling import AthleteLocks
 from bot.scheduling.leader import TickerLeadership
-from bot.sending.pacer import scheduled_sends
+from bot.sending.pacer import background_sends
 from bot.sending.shared_pacer import SharedPacer, hold_key
 from bot.storage import Store, create_engine, current_revision, head_revision, upgrade
 
@@ -180,7 +180,7 @@ async def test_the_shared_budget_allows_a_short_burst_then_the_steady_rate(
     ], "two at once, then one per second: never more than 2 in any second"
 
 
-async def test_a_reply_does_not_queue_behind_another_workers_scheduled_sends(
+async def test_a_reply_does_not_queue_behind_another_workers_background_sends(
     pg: Workers,
 ) -> None:
     """The leader's ticker sends a crowd while another worker replies to a tap: the crowd
@@ -188,7 +188,7 @@ async def test_a_reply_does_not_queue_behind_another_workers_scheduled_sends(
     used to wait behind every slot the crowd had reserved)."""
     settings = SendingSettings(global_per_second=2, global_burst=2)  # a burst of 2, then 1/s
     ticker, replier = SharedPacer(pg(), settings), SharedPacer(pg(), settings)
-    spare = ticker._scheduled_spare
+    spare = ticker._background_spare
     crowd = [await ticker._reserve(4000 + i, hold_key(4000 + i), spare=spare) for i in range(4)]
     assert crowd[0] == pytest.approx(0, abs=0.3)
     assert all(d is not None and d < 0 for d in crowd[1:]), "not ready: nothing reserved"
@@ -199,13 +199,27 @@ async def test_a_reply_does_not_queue_behind_another_workers_scheduled_sends(
     assert later < -0.5
 
 
+async def test_background_deletions_leave_another_workers_edit_its_slot(pg: Workers) -> None:
+    """A worker deleting finished check-ins' trails (background calls) leaves the calls'
+    last token to another worker's recap edit: the edit's slot is free at once."""
+    settings = SendingSettings(global_per_second=2, global_burst=2)  # a burst of 2, then 1/s
+    deleter, editor = SharedPacer(pg(), settings), SharedPacer(pg(), settings)
+    with background_sends():
+        await deleter.wait_call(7001)  # takes one token, leaves one
+        second = asyncio.create_task(deleter.wait_call(7002))  # must wait for the refill
+        await asyncio.sleep(0.1)
+    assert not second.done(), "the background call did not take the last token"
+    assert await editor._reserve(0, hold_key(7003), call=True) == pytest.approx(0, abs=0.3)
+    await second
+
+
 async def test_the_tickers_concurrent_sends_ask_for_slots_in_turn(pg: Workers) -> None:
     """Ten scheduled sends at once: each waits its turn for the refilling bucket instead of
     all waking together and asking again, a round trip each per slot (measured: 46 round
     trips for ten sends without the turn, 19 with it)."""
     settings = SendingSettings(global_per_second=20, global_burst=2)
     pacer = SharedPacer(pg(), settings)
-    with scheduled_sends():
+    with background_sends():
         await asyncio.gather(*(pacer.wait(6000 + i) for i in range(10)))
     assert pacer.fallbacks == 0
     assert pacer.reservations <= 25, pacer.reservations

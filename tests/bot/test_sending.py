@@ -33,7 +33,7 @@ from bot.sending import (
     redact,
     send_with_policy,
 )
-from bot.sending.pacer import scheduled_sends
+from bot.sending.pacer import background_sends
 
 TOKEN = "123456789:" + "AAHk-very_secret-PART-0123456789abcdefXYZ"  # made up, token-shaped
 
@@ -100,7 +100,7 @@ async def test_sends_arriving_at_any_pace_stay_within_the_window_limit() -> None
         for chat in range(1, 400):
             fake.now += rng.choice((0.0, 0.0, 0.01, 0.05, 0.3, 1.5))
             # Replies and the ticker's scheduled sends, mixed.
-            with scheduled_sends() if rng.random() < 0.5 else contextlib.nullcontext():
+            with background_sends() if rng.random() < 0.5 else contextlib.nullcontext():
                 await pacer.wait(chat)
             slots.append(fake.now)
         assert max_in_window(slots, 1.0) <= 30, burst
@@ -122,13 +122,30 @@ async def test_a_reply_after_a_quiet_moment_does_not_wait_a_slot() -> None:
 async def test_a_reply_does_not_queue_behind_a_scheduled_crowd() -> None:
     """The ticker sends up to ``concurrency`` messages at once. Each used to reserve the next
     global slot, so a reply to a tap made just then waited behind all of them (32 sends:
-    over a second). A scheduled send takes only a slot free now that leaves one for a reply."""
-    for scheduled, reply_delay in ((False, 30 / 28), (True, 0.0)):
+    over a second). A background send takes only a slot free now that leaves one for a
+    reply."""
+    for background, reply_delay in ((False, 30 / 28), (True, 0.0)):
         fake = FakeTime()
         pacer = pacer_on(fake)  # 30/s: a burst of 3, then 28/s
-        taken = [pacer.try_reserve(chat, scheduled=scheduled)[0] for chat in range(1, 33)]
-        assert sum(taken) == (2 if scheduled else 32)
-        assert pacer.try_reserve(10_000) == (True, pytest.approx(reply_delay)), scheduled
+        taken = [pacer.try_reserve(chat, background=background)[0] for chat in range(1, 33)]
+        assert sum(taken) == (2 if background else 32)
+        assert pacer.try_reserve(10_000) == (True, pytest.approx(reply_delay)), background
+
+
+async def test_background_deletions_leave_a_replys_edit_its_slot() -> None:
+    """Edits and deletions share a bucket of their own: the deletions of finished check-ins'
+    trails (background) take a slot only when one stays free for an answer's recap edit."""
+    for background, edit_delay in ((False, 1 / 28), (True, 0.0)):
+        fake = FakeTime()
+        pacer = pacer_on(fake)  # a burst of 3, then 28/s
+        with background_sends() if background else contextlib.nullcontext():
+            for chat in range(1, 4):
+                await pacer.wait_call(chat)
+        # Background, the third deletion waited for the refill and left the token free.
+        assert fake.now - 1000.0 == pytest.approx(1 / 28 if background else 0.0)
+        before = fake.now
+        await pacer.wait_call(10_000)
+        assert fake.now - before == pytest.approx(edit_delay), background
 
 
 async def test_a_scheduled_crowd_keeps_the_steady_rate() -> None:
@@ -137,7 +154,7 @@ async def test_a_scheduled_crowd_keeps_the_steady_rate() -> None:
     for burst, span in ((3, 58 / 28), (1, 59 / 30)):
         fake = FakeTime()
         pacer = pacer_on(fake, global_burst=burst)
-        with scheduled_sends():
+        with background_sends():
             slots = await slots_for(fake, pacer, list(range(1, 61)))
         assert slots[-1] - slots[0] == pytest.approx(span), burst
 
