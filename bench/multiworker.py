@@ -406,7 +406,7 @@ async def run(
         lifted=not light,
         directory=directory,
         trace=trace,
-        proxy=proxy if light else "",
+        proxy=proxy if light and proxy != "inline" else "",
     ) as (sandbox, forwarder, pool, database_url):
         store = Store.from_url(database_url)
         forms = await questionnaires_for()
@@ -721,10 +721,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--proxy",
-        choices=("python", "caddy"),
+        choices=("python", "caddy", "inline"),
         default="python",
-        help="the light run's load balancer: bench/_forwarder_host.py, or Caddy (installed "
-        "apart: apt-get install caddy), the proxy of the deployment kit",
+        help="the light run's load balancer: bench/_forwarder_host.py, Caddy (installed "
+        "apart: apt-get install caddy), the proxy of the deployment kit, or the forwarder "
+        "inside the bench's own process (as the throughput runs)",
     )
     parser.add_argument(
         "--trace",
