@@ -354,6 +354,9 @@ async def _chat(
             update={
                 "telegram": TelegramSettings(token=server.token, base_url=server.bot_api_base),
                 "database": DatabaseSettings(url=options.database_url),
+                # Piped or quick typing meets the chat's 1 msg/s pace: no slow-update
+                # warnings between the bot's messages on screen.
+                "logging": settings.logging.model_copy(update={"slow_update_ms": 0}),
             }
         )
         app = build_app(

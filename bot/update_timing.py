@@ -12,6 +12,11 @@ milliseconds from its start::
     slow update 4711 (callback_query): 182 ms: locked +0, turn +2, transaction +3,
     committed +11, paced editMessageText +12, paced sendMessage +150, sent sendMessage +181
 
+Waits for the send budget inside :func:`~bot.sending.pacer.background_sends` (an outcome's
+plan and lesson, paced at Telegram's one message per second in a chat) are expected and do
+not count towards the threshold: otherwise every finished check-in would be logged. They are
+still in the marks, and the line says how long they were.
+
 Labels are method names and fixed words, the update is named by id and kind: no text, no
 answer, no name (answers are health data). Outside an update (the ticker), :func:`mark` does
 nothing. Written here rather than with a tracing library (OpenTelemetry): an exporter, a
@@ -29,18 +34,37 @@ from contextvars import ContextVar
 
 from telegram import Update
 
-__all__ = ["mark", "timed_update"]
+__all__ = ["mark", "timed_update", "waited_in_background"]
 
 log = logging.getLogger(__name__)
 
-_MARKS: ContextVar[list[tuple[str, float]] | None] = ContextVar("update_marks", default=None)
+
+class _Timing:
+    """One update's marks, and its background waits (which do not make it slow)."""
+
+    __slots__ = ("background", "marks")
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+        self.background = 0.0
+
+
+_TIMING: ContextVar[_Timing | None] = ContextVar("update_timing", default=None)
 
 
 def mark(label: str) -> None:
     """Note that the current update reached ``label`` (no effect outside an update)."""
-    marks = _MARKS.get()
-    if marks is not None:
-        marks.append((label, time.perf_counter()))
+    timing = _TIMING.get()
+    if timing is not None:
+        timing.marks.append((label, time.perf_counter()))
+
+
+def waited_in_background(seconds: float) -> None:
+    """Note that the current update waited ``seconds`` for the budget of a background send
+    (not counted towards the slow-update threshold)."""
+    timing = _TIMING.get()
+    if timing is not None:
+        timing.background += seconds
 
 
 @contextlib.contextmanager
@@ -51,18 +75,24 @@ def timed_update(update: object, threshold: float) -> Iterator[None]:
         yield
         return
     start = time.perf_counter()
-    marks: list[tuple[str, float]] = []
-    token = _MARKS.set(marks)
+    timing = _Timing()
+    token = _TIMING.set(timing)
     try:
         yield
     finally:
-        _MARKS.reset(token)
+        _TIMING.reset(token)
         took = time.perf_counter() - start
-        if took >= threshold:
-            steps = ", ".join(f"{label} +{(at - start) * 1000:.0f}" for label, at in marks)
+        if took - timing.background >= threshold:
+            steps = ", ".join(f"{label} +{(at - start) * 1000:.0f}" for label, at in timing.marks)
             update_id, kind = _named(update)
             log.warning(
-                "slow update %s (%s): %.0f ms: %s", update_id, kind, took * 1000, steps or "-"
+                "slow update %s (%s): %.0f ms (%.0f ms of it background sends waiting for "
+                "their turn): %s",
+                update_id,
+                kind,
+                took * 1000,
+                timing.background * 1000,
+                steps or "-",
             )
 
 

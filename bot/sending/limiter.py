@@ -32,9 +32,9 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.metrics import FLOOD_WAITS, PACING_WAIT
-from bot.sending.pacer import BACKGROUND, Pacer
-from bot.sending.policy import PACED, retry_after_seconds
+from bot.metrics import FLOOD_WAITS
+from bot.sending.pacer import Pacer
+from bot.sending.policy import PACED, paced_wait, retry_after_seconds
 from bot.update_timing import mark
 
 __all__ = ["CALL_ENDPOINTS", "PRESS_ANSWERS", "PacingRateLimiter"]
@@ -119,9 +119,7 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         chat = _chat_of(data)
         if _is_message(endpoint):
             self.paced_calls += 1
-            with PACING_WAIT.labels("background" if BACKGROUND.get() else "message").time():
-                await self.pacer.wait(chat)
-            mark(f"paced {endpoint}")
+            await paced_wait(self.pacer.wait, chat, "message", f"paced {endpoint}")
             return await _marked(endpoint, callback(*args, **kwargs))
         if endpoint in PRESS_ANSWERS:
             try:
@@ -133,9 +131,7 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         if endpoint not in CALL_ENDPOINTS:
             return await callback(*args, **kwargs)
         self.paced_calls += 1
-        with PACING_WAIT.labels("call").time():
-            await self.pacer.wait_call(chat)
-        mark(f"paced {endpoint}")
+        await paced_wait(self.pacer.wait_call, chat, "call", f"paced {endpoint}")
         try:
             return await _marked(endpoint, callback(*args, **kwargs))
         except RetryAfter as exc:

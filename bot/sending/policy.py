@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,13 +51,14 @@ from telegram.error import (
 
 from bot.metrics import FLOOD_WAITS, PACING_WAIT, SENDS
 from bot.sending.pacer import BACKGROUND, Pacer
-from bot.update_timing import mark
+from bot.update_timing import mark, waited_in_background
 
 __all__ = [
     "PACED",
     "SendOutcome",
     "SendStatus",
     "may_have_been_delivered",
+    "paced_wait",
     "retry_after_seconds",
     "send_with_policy",
 ]
@@ -139,6 +141,22 @@ def may_have_been_delivered(exc: NetworkError) -> bool:
     return isinstance(cause, httpx.TransportError) and not isinstance(cause, _NOT_SENT)
 
 
+async def paced_wait(
+    wait: Callable[[int], Awaitable[None]], chat_id: int, kind: str, label: str = "paced"
+) -> None:
+    """``await wait(chat_id)`` (a pacer's ``wait`` or ``wait_call``), measured: in
+    ``remodel_pacing_wait_seconds`` (a message inside ``background_sends()`` as
+    ``background``), and on the update's timing as ``label`` once the slot is ours, a
+    background wait noted as one (bot/update_timing.py)."""
+    background = BACKGROUND.get()
+    started = time.perf_counter()
+    with PACING_WAIT.labels("background" if background and kind == "message" else kind).time():
+        await wait(chat_id)
+    if background:
+        waited_in_background(time.perf_counter() - started)
+    mark(label)
+
+
 def retry_after_seconds(exc: RetryAfter) -> float:
     """``exc.retry_after`` in seconds, whether PTB gives an ``int`` or a ``timedelta``."""
     with warnings.catch_warnings():
@@ -177,9 +195,7 @@ async def send_with_policy(
     flood_waits = 0
     while True:
         if pacer is not None:
-            with PACING_WAIT.labels("background" if BACKGROUND.get() else "message").time():
-                await pacer.wait(chat_id)
-            mark("paced")
+            await paced_wait(pacer.wait, chat_id, "message")
         token = PACED.set(pacer is not None)  # the bot's rate limiter must not pace it twice
         try:
             sent: SendOutcome[T] = SendOutcome.sent(await call())

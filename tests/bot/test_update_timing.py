@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.config import LoggingSettings
-from bot.update_timing import mark, timed_update
+from bot.update_timing import mark, timed_update, waited_in_background
 
 if TYPE_CHECKING:
     from conversation_fixtures import Harness
@@ -44,6 +44,23 @@ async def test_a_slow_block_logs_its_marks_those_of_its_tasks_included(
     offsets = [int(step.split(" +")[1]) for step in steps.split(", ")]
     assert offsets == sorted(offsets)
     assert offsets[-1] >= 20
+
+
+async def test_waits_of_background_sends_do_not_make_an_update_slow(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An outcome's plan waits for the chat's 1/s pace in the background: expected, so a
+    finished check-in is not logged as slow for it; the line says how long such waits were."""
+    caplog.set_level(logging.WARNING, LOGGER)
+    with timed_update(object(), threshold=0.03):
+        await asyncio.sleep(0.05)
+        waited_in_background(0.05)
+    assert slow_lines(caplog) == []
+    with timed_update(object(), threshold=0.03):
+        await asyncio.sleep(0.05)
+        waited_in_background(0.01)
+    (line,) = slow_lines(caplog)
+    assert "(10 ms of it background sends waiting for their turn)" in line
 
 
 async def test_a_quick_block_and_a_threshold_of_zero_log_nothing(
