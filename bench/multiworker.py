@@ -149,11 +149,18 @@ async def forwarder_child(port: int, targets: list[int], trace: Path | None) -> 
     child = await asyncio.create_subprocess_exec(
         sys.executable, *args, stdout=asyncio.subprocess.PIPE
     )
-    try:
+    async with stopped_at_exit(child):
         assert child.stdout is not None
         line = await asyncio.wait_for(child.stdout.readline(), 60)
         if not line.startswith(b"forwarder listening"):
             raise RuntimeError("the forwarder did not start")
+        yield
+
+
+@contextlib.asynccontextmanager
+async def stopped_at_exit(child: asyncio.subprocess.Process) -> Any:
+    """Terminate ``child`` (and wait for it) when the block ends, however it ends."""
+    try:
         yield
     finally:
         if child.returncode is None:
@@ -555,7 +562,7 @@ async def caddy_child(port: int, targets: list[int], trace: Path | None) -> Any:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    try:
+    async with stopped_at_exit(child):
         for _ in range(300):  # listening within 30 s
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -567,10 +574,6 @@ async def caddy_child(port: int, targets: list[int], trace: Path | None) -> Any:
         else:
             raise RuntimeError("caddy did not start")
         yield
-    finally:
-        if child.returncode is None:
-            child.terminate()
-        await child.wait()
 
 
 def fresh_trace() -> Path:
