@@ -1,7 +1,7 @@
 """Benchmark: several ``remodel run --webhook`` workers on one PostgreSQL database.
 
     .venv/bin/python bench/multiworker.py [--athletes 200] [--days 7] [--light 20]
-        [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+        [--light-workers 3] [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
 
 For 1, 2 and 3 workers (each a real ``remodel run`` process, on a database of its own created
 for the run and dropped after), behind a round-robin forwarder, against the sandbox (its own
@@ -27,8 +27,9 @@ them, the bare PTB echo bot under the same number of presses
 limits are lifted for these runs: the figures are processing capacity, not Telegram's limits.
 
 Then the light load: ``--light`` athletes answering at human pace (one to three seconds
-between presses) on 3 workers with the sandbox's flood control as Telegram's and the
-default pacer: p50/p99 press-to-reply (the goal is p99 <= 50 ms on loopback) and the 429s,
+between presses) on 3 workers (``--light-workers 1,2,3`` runs it on each count) with the
+sandbox's flood control as Telegram's and the default pacer: p50/p99 press-to-reply (the
+goal is p99 <= 50 ms on loopback) and the 429s,
 then the workers' own view from their ``/metrics`` (summed): how long updates took to handle
 and how long calls waited for the send budget (the rest of press-to-reply is transport).
 """
@@ -679,29 +680,31 @@ async def main_async(args: argparse.Namespace) -> None:
             print(echo.line())
         if not args.light:  # --light 0: the throughput runs only
             return
-        trace = fresh_trace() if args.trace else None
-        light, found, _, flooded = await run(
-            args.database_url,
-            3,
-            args.light,
-            2,
-            directory,
-            light=True,
-            trace=trace,
-            proxy=args.proxy,
-        )
-        p50 = percentile(light.latencies, 0.5) * 1000
-        p99 = percentile(light.latencies, 0.99) * 1000
-        verdict = "OK" if p99 <= 50 else "ABOVE GOAL"
-        print(
-            f"light load: {args.light} athletes at human pace, 3 workers behind {args.proxy}, "
-            f"flood control as Telegram's: {light.answers} answers, p50 {p50:.1f} ms, "
-            f"p99 {p99:.1f} ms (goal p99 <= 50 ms: {verdict}); checks {found}, 429s {flooded}"
-        )
-        print(f"   as the workers saw it (their /metrics, summed):\n{light.breakdown}")
-        if trace is not None:
-            print(f"   the {args.trace} slowest presses, as the sandbox served them ({trace}):")
-            print(slowest_presses(light.presses, trace, args.trace))
+        for workers in [int(n) for n in args.light_workers.split(",")]:
+            trace = fresh_trace() if args.trace else None
+            light, found, _, flooded = await run(
+                args.database_url,
+                workers,
+                args.light,
+                2,
+                directory,
+                light=True,
+                trace=trace,
+                proxy=args.proxy,
+            )
+            p50 = percentile(light.latencies, 0.5) * 1000
+            p99 = percentile(light.latencies, 0.99) * 1000
+            verdict = "OK" if p99 <= 50 else "ABOVE GOAL"
+            print(
+                f"light load: {args.light} athletes at human pace, {light.name} behind "
+                f"{args.proxy}, flood control as Telegram's: {light.answers} answers, "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal p99 <= 50 ms: {verdict}); "
+                f"checks {found}, 429s {flooded}"
+            )
+            print(f"   as the workers saw it (their /metrics, summed):\n{light.breakdown}")
+            if trace is not None:
+                print(f"   the {args.trace} slowest presses, as the sandbox served them ({trace}):")
+                print(slowest_presses(light.presses, trace, args.trace))
 
 
 def main() -> None:
@@ -721,6 +724,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--light-only", action="store_true", help="only the light-load latency run (minutes)"
+    )
+    parser.add_argument(
+        "--light-workers",
+        default="3",
+        help="the worker counts of the light-load run, e.g. 1,2,3 (default 3)",
     )
     parser.add_argument(
         "--proxy",

@@ -15,10 +15,11 @@ Group and supergroup chat ids are negative; private chats are positive.
 **Replies before background sends.** A send nobody is waiting for at this instant (inside
 :func:`background_sends`: the ticker's check-ins, reminders and coach posts, and whatever
 follows a reply's first message: an outcome's plan and lesson, the deletion of a finished
-check-in's trail, the coach's and clinician's news) takes a global slot only when it leaves
-one token of the burst free, and never reserves a slot ahead. A 07:00 crowd still goes out
-at the full steady rate (it takes each token as soon as a second one is there), but a reply
-to an athlete's tap always finds that token: it does not queue behind the crowd's
+check-in's trail, the coach's and clinician's news) takes a global slot only from a full
+bucket, and never reserves a slot ahead: the burst is the replies'. A 07:00 crowd still goes
+out at the full steady rate (it takes each token as soon as the bucket is full again), but
+replies to athletes' taps, up to ``global_burst - 1`` at the same moment, find a token at
+once: they do not queue behind the crowd's
 reservations (which once put up to 1.5 s of wait in front of the first presses of a day),
 nor behind the plans of twenty athletes who finished their check-ins a moment earlier
 (which put 50-70 ms in front of the slowest presses of bench/multiworker.py's light run).
@@ -147,9 +148,11 @@ class FloodPacer:
         self._calls = RateLimiter(s.global_rate, burst=s.global_burst)
         self._private = RateLimiter(s.per_chat_per_second, burst=s.per_chat_burst)
         self._groups = RateLimiter(s.per_group_per_minute / 60.0, burst=1)
-        # Tokens of the global burst a background send leaves to replies (none without a
-        # burst: keeping the only token would halve the crowd's rate).
-        self._spare = 1 if s.global_burst > 1 else 0
+        # Tokens a background send leaves to replies: the whole burst but its own token, so
+        # a background send goes only from a full bucket. That costs the crowd its first
+        # burst, not its steady rate, and several athletes' replies at the same moment
+        # each find a token (with one token kept, the second waited a slot, ~36 ms).
+        self._spare = s.global_burst - 1
         self._monotonic = monotonic
         self._sleep = sleep
         self._reservations = 0
@@ -200,8 +203,8 @@ class FloodPacer:
 
     async def wait_call(self, chat_id: int) -> None:
         """Sleep until an edit, deletion or leaveChat for ``chat_id`` may go: after the chat's
-        ``RetryAfter`` hold, in a global slot (inside :func:`background_sends`, one that leaves
-        a token for replies' edits)."""
+        ``RetryAfter`` hold, in a global slot (inside :func:`background_sends`, one from a full
+        bucket, so that the burst stays for replies' edits)."""
         until = self._held.get(chat_id)
         if until is not None:
             delay = until - self._monotonic()
@@ -210,8 +213,8 @@ class FloodPacer:
             else:
                 del self._held[chat_id]
         if BACKGROUND.get() and self._spare:
-            # Wait until a slot leaves the spare token free, then take it at once (reserving
-            # ahead would take the token a reply arriving meanwhile needs).
+            # Wait until the bucket is full, then take a slot at once (reserving ahead would
+            # take a token that a reply arriving meanwhile needs).
             while True:
                 now = self._monotonic()
                 ready = self._calls.earliest(_GLOBAL, now, spare=self._spare)

@@ -76,8 +76,9 @@ class SharedPacer:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._global_interval = 1.0 / s.global_rate
         self._global_tolerance = s.global_tolerance
-        # A background send leaves one token of the global burst to replies (as FloodPacer's).
-        self._background_spare = self._global_interval if s.global_burst > 1 else 0.0
+        # A background send goes only from a full global bucket: the rest of the burst is
+        # the replies' (as FloodPacer's). In seconds, that is the bucket's tolerance.
+        self._background_spare = s.global_tolerance
         # One token of a chat's burst is kept back: between the reservation (on the database's
         # clock) and the request reaching Telegram lie a round trip and a sleep, whose jitter
         # on a loaded worker can bring two sends closer than the chat's 1 s; the spare token

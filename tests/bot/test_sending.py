@@ -122,36 +122,42 @@ async def test_a_reply_after_a_quiet_moment_does_not_wait_a_slot() -> None:
 async def test_a_reply_does_not_queue_behind_a_scheduled_crowd() -> None:
     """The ticker sends up to ``concurrency`` messages at once. Each used to reserve the next
     global slot, so a reply to a tap made just then waited behind all of them (32 sends:
-    over a second). A background send takes only a slot free now that leaves one for a
-    reply."""
-    for background, reply_delay in ((False, 30 / 28), (True, 0.0)):
+    over a second). A background send takes a slot only from a full bucket, so the rest of
+    the burst stays free: two replies at the same moment both go at once."""
+    for background, reply_delays in (
+        (False, [30 / 28, 31 / 28]),
+        (True, [0.0, 0.0]),
+    ):
         fake = FakeTime()
         pacer = pacer_on(fake)  # 30/s: a burst of 3, then 28/s
         taken = [pacer.try_reserve(chat, background=background)[0] for chat in range(1, 33)]
-        assert sum(taken) == (2 if background else 32)
-        assert pacer.try_reserve(10_000) == (True, pytest.approx(reply_delay)), background
+        assert sum(taken) == (1 if background else 32)
+        replies = [pacer.try_reserve(10_000 + n) for n in range(2)]
+        assert replies == [(True, pytest.approx(d)) for d in reply_delays], background
 
 
 async def test_background_deletions_leave_a_replys_edit_its_slot() -> None:
     """Edits and deletions share a bucket of their own: the deletions of finished check-ins'
-    trails (background) take a slot only when one stays free for an answer's recap edit."""
-    for background, edit_delay in ((False, 1 / 28), (True, 0.0)):
+    trails (background) take a slot only from a full bucket, so two answers' recap edits
+    made just then both go at once."""
+    for background, edit_delays in ((False, [1 / 28, 1 / 28]), (True, [0.0, 0.0])):
         fake = FakeTime()
         pacer = pacer_on(fake)  # a burst of 3, then 28/s
         with background_sends() if background else contextlib.nullcontext():
             for chat in range(1, 4):
                 await pacer.wait_call(chat)
-        # Background, the third deletion waited for the refill and left the token free.
-        assert fake.now - 1000.0 == pytest.approx(1 / 28 if background else 0.0)
-        before = fake.now
-        await pacer.wait_call(10_000)
-        assert fake.now - before == pytest.approx(edit_delay), background
+        # Background, the second and third deletions each waited for the bucket to refill.
+        assert fake.now - 1000.0 == pytest.approx(2 / 28 if background else 0.0)
+        for number, delay in enumerate(edit_delays):
+            before = fake.now
+            await pacer.wait_call(10_000 + number)
+            assert fake.now - before == pytest.approx(delay), background
 
 
 async def test_a_scheduled_crowd_keeps_the_steady_rate() -> None:
-    """Leaving a token to replies costs the crowd one send of its first burst, not its rate;
-    with global_burst = 1 there is no token to leave and nothing changes."""
-    for burst, span in ((3, 58 / 28), (1, 59 / 30)):
+    """Leaving the burst to replies costs the crowd its first burst, not its rate; with
+    global_burst = 1 there is no burst to leave and nothing changes."""
+    for burst, span in ((3, 59 / 28), (1, 59 / 30)):
         fake = FakeTime()
         pacer = pacer_on(fake, global_burst=burst)
         with background_sends():
