@@ -590,6 +590,9 @@ class Lexicon(Model):
     yes: list[str]
     no: list[str]
     skip: list[str]
+    #: Replies meaning "nothing to add" ("no", "nothing", "all good"): a skip at an optional
+    #: free-text question only (at a number, "no" may mean none, which is an answer).
+    nothing: list[str]
     approx: list[str]  # "about", "around", "~": ignored before a number
     numbers: dict[str, int]  # "three": 3
     hours: list[str]  # unit words meaning hours ("h", "hours")

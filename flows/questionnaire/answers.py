@@ -472,6 +472,11 @@ def _read_multi(r: _Reading) -> Parsed | Refusal:
     return Parsed([o.value for o in r.question.options if o.value in found])
 
 
+def _nothing_to_add(question: Question, text: str, forms: QuestionnairesFile) -> bool:
+    """ "No", "nothing", "all good." typed at a free-text question: no note, not a note."""
+    return question.type is QuestionType.TEXT and text.rstrip(".!") in forms.lexicon.nothing
+
+
 def _read_text(r: _Reading) -> Parsed | Refusal:
     stripped = r.raw.strip()
     if not stripped or len(stripped) > (r.question.max_length or 0):
@@ -513,7 +518,7 @@ def parse_answer(
             example = _typed_example(question, readings) or "7"
             return _refuse(r, "refusal.unicode_digits", example=example)
     r = _Reading(question, raw_text, text, forms, readings, today, language)
-    if question.optional and text in forms.lexicon.skip:
+    if question.optional and (text in forms.lexicon.skip or _nothing_to_add(question, text, forms)):
         return Parsed(None)
     reader = READERS.get(question.type)
     if reader is None:

@@ -185,13 +185,16 @@ async def test_typed_answers_at_the_safety_screen(harness: Harness) -> None:
     assert "none" in refusal.text
     await ann.send("n/a")
     await ann.expect("Anything else")
-    await ann.send("no")
+    await ann.send("no")  # nothing to add: no note, not a note that says "no"
     await ann.expect("Evening summary")
+    recap = [m.text for m in await ann.transcript() if m.text.startswith("Evening check-in ✓")]
+    assert len(recap) == 1
+    assert "Note" not in recap[0]
     rows, _ = await rows_of(harness, ann)
     evening = next(r for r in rows if r.slot == "evening")
     assert evening.answers is not None
     assert evening.answers["limp"] is False
-    assert evening.answers["note"] == "no"
+    assert evening.answers.get("note") is None
 
 
 async def test_warning_signs_typed_in_words_escalate_at_once(harness: Harness) -> None:
