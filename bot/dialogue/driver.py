@@ -141,6 +141,13 @@ def position(questionnaires: Questionnaires, dialogue: Dialogue) -> Position | N
     return None
 
 
+def only_optional_left(questionnaires: Questionnaires, dialogue: Dialogue, at: Position) -> bool:
+    """Whether ``at`` and every question after it may be skipped (an evening check-in
+    waiting for its note): the athlete has answered all that the check-in needs."""
+    questions = questionnaire_of(questionnaires, dialogue).questions
+    return all(question.optional for question in questions[at.index :])
+
+
 def begin(
     questionnaires: Questionnaires, dialogue: Dialogue, context: dict[str, Any] | None = None
 ) -> Position | None:

@@ -62,7 +62,16 @@ def make_reminder(application: Application[Any, Any, Any, Any, Any, Any]) -> Che
             return SendOutcome.sent()  # answered or replaced: nothing to remind of
         at = driver.position(services.questionnaires, dialogue)
         texts = services.texts
-        text = texts.render("checkin.reminder", slot=texts.raw(f"slot.{checkin.slot.value}"))
+        # Left where only optional questions remain (the evening's note, the morning's sleep
+        # and worry), a check-in is done but for a tap or two: say so, rather than "still
+        # open", which reads as if answers the plan needs were missing.
+        nearly_done = at is not None and driver.only_optional_left(
+            services.questionnaires, dialogue, at
+        )
+        text = texts.render(
+            "checkin.reminder_optional" if nearly_done else "checkin.reminder",
+            slot=texts.raw(f"slot.{checkin.slot.value}"),
+        )
         if at is None or athlete.id is None:
             outcome = await deliver(context, athlete.chat_id, text)
             return SendOutcome(outcome.status, outcome.value, outcome.new_chat_id, outcome.error)

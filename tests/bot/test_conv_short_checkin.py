@@ -329,3 +329,33 @@ async def test_a_copy_of_a_dialogues_last_typed_answer_never_answers_the_next_on
     assert dialogue is not None
     assert dialogue.question_id == "pain_during", asked.text
     assert "pain_during" not in dialogue.answers
+
+
+async def test_an_evening_left_at_its_note_is_reminded_as_nearly_done(harness: Harness) -> None:
+    """Everything the plan needs is answered; only the optional note is left. The reminder
+    says so (not "still open") and asks the note again; Skip then finishes the check-in."""
+    ann = await evening_opened(harness)
+    await answer_by_buttons(ann, ["Done", "0", "0", "0", "None of these"])
+    await ann.expect("Anything else")
+    harness.clock.advance(minutes=90)
+    assert (await harness.tick()).reminded == 1
+    reminder = await ann.expect("nearly done")
+    assert "still open" not in reminder.text
+    assert "Skip" in reminder.text
+    await ann.expect("Anything else")
+    await ann.press("Skip")
+    await ann.expect("Evening summary")
+    rows, dialogue = await rows_of(harness, ann)
+    assert dialogue is None
+    evening = next(r for r in rows if r.slot == "evening")
+    assert evening.answers is not None
+    assert evening.answers.get("note") is None
+
+
+async def test_a_reminder_before_the_needed_answers_says_still_open(harness: Harness) -> None:
+    ann = await evening_opened(harness)
+    await answer_by_buttons(ann, ["Done", "0"])
+    await ann.expect("a while after")
+    harness.clock.advance(minutes=90)
+    assert (await harness.tick()).reminded == 1
+    await ann.expect("still open")
