@@ -473,8 +473,13 @@ def _read_multi(r: _Reading) -> Parsed | Refusal:
 
 
 def _nothing_to_add(question: Question, text: str, forms: QuestionnairesFile) -> bool:
-    """ "No", "nothing", "all good." typed at a free-text question: no note, not a note."""
-    return question.type is QuestionType.TEXT and text.rstrip(".!") in forms.lexicon.nothing
+    """Whether a free-text answer means "nothing to add" ("no", "all good.", "nothing, all
+    good"): no note rather than a note. One that only starts so ("no, the knee was sore")
+    is a note."""
+    if question.type is not QuestionType.TEXT:
+        return False
+    parts = [part for part in (p.strip(" .!") for p in re.split(r"[,;]", text)) if part]
+    return bool(parts) and all(part in forms.lexicon.nothing for part in parts)
 
 
 def _read_text(r: _Reading) -> Parsed | Refusal:

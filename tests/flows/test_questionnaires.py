@@ -203,9 +203,18 @@ def test_text_and_skip(library: Library) -> None:
     assert parse(library, "evening", "note", "felt good") == Parsed("felt good")
     assert parse(library, "evening", "note", "skip") == Parsed(None)  # optional
     # "Nothing to add" is no note; a note that only starts so is kept.
-    for nothing in ("no", "Nope.", "nothing", "All good!", "that's all"):
+    for nothing in (
+        "no",
+        "Nope.",
+        "nothing",
+        "All good!",
+        "that's all",
+        "nothing, all good",
+        "no,",
+    ):
         assert parse(library, "evening", "note", nothing) == Parsed(None), nothing
-    assert parse(library, "evening", "note", "no pain at all") == Parsed("no pain at all")
+    for note in ("no pain at all", "no, the knee was sore", "nothing, but tired"):
+        assert parse(library, "evening", "note", note) == Parsed(note)
     result = parse(library, "evening", "note", "x" * 501)
     assert isinstance(result, Refusal)
     assert "500" in result.text
