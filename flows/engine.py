@@ -141,11 +141,14 @@ def resume(state: RehabState, today: date) -> RehabState:
 class _Builder:
     """Collects reasons and events while one decision is made."""
 
-    def __init__(self, library: Library, seed: int = 0, today: date | None = None) -> None:
+    def __init__(
+        self, library: Library, seed: int = 0, today: date | None = None, turn: int = 0
+    ) -> None:
         self.library = library
-        # Wording variants are picked per (athlete, day): see flows/variety.py.
+        # Wording variants are picked per (athlete, day, the day's turn): flows/variety.py.
         self.seed = seed
         self.today = today or date.min
+        self.turn = turn
         self.reasons: list[Reason] = []
         self.params: dict[Reason, dict[str, Any]] = {}
         self.events: list[Event] = []
@@ -171,12 +174,12 @@ class _Builder:
         checklist: dict[str, bool] | None = None,
     ) -> Decision:
         texts = self.library.decisions.messages
-        headline = pick(texts[f"action.{action.value}"].choices, self.seed, self.today)
+        headline = pick(texts[f"action.{action.value}"].choices, self.seed, self.today, self.turn)
         parts = [*self.opening, headline]
         for reason in self.reasons:
             msg = texts[f"reason.{reason.value}"]
             values = self.params.get(reason, {})
-            text = pick(msg.choices, self.seed, self.today)
+            text = pick(msg.choices, self.seed, self.today, self.turn)
             parts.append(render_message(msg, values, self.library.language, text=text))
         parts += self.extra_text
         return Decision(
@@ -200,19 +203,21 @@ def decide(
     checkin: DailyCheckIn,
     history: Sequence[DayRecord],
     today: date,
+    turn: int = 0,
 ) -> Decision:
     """Decide after a completed check-in. See the module docstring for the order of rules.
 
     `checkin` is everything answered for `today` so far (merge morning and evening with
     `DailyCheckIn.merge`); `history` are earlier days (any order; days >= today and older
     than HISTORY_DAYS are ignored). Call it after each check-in: progression changes at
-    most once per day in each direction, red flags act every time.
+    most once per day in each direction, red flags act every time. `turn` is how many
+    decisions were made earlier `today`: the evening's words then differ from the morning's.
     """
     p = library.protocol
     earliest = today - timedelta(days=HISTORY_DAYS)
     earlier = sorted((r for r in history if earliest <= r.day < today), key=lambda r: r.day)
     days = [*earlier, DayRecord(today, checkin)]
-    b = _Builder(library, athlete_seed(profile), today)
+    b = _Builder(library, athlete_seed(profile), today, turn)
     phase = state.active_phase
 
     # 1. safety first.

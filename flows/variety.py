@@ -28,9 +28,14 @@ def mix(seed: int, text: str) -> int:
     return zlib.crc32(f"{seed}:{text}".encode())
 
 
-def pick(options: Sequence[T], seed: int, today: date) -> T:
+def pick(options: Sequence[T], seed: int, today: date, turn: int = 0) -> T:
     """One of `options` for (seed, today), never the same as the day before when there are
-    two or more: consecutive days step through the list in the athlete's order."""
+    two or more: consecutive days step through the list in the athlete's order.
+
+    `turn` counts the same kind of message sent earlier that day (an evening summary after
+    the morning's decision is turn 1). Turn 1 is never turn 0's pick, and with three options
+    or more never the next day's first either, so no two in a row read the same."""
     if not options:
         raise ValueError("nothing to pick from")
-    return options[(seed + today.toordinal()) % len(options)]
+    offset = 0 if turn == 0 else turn + 1 if len(options) > 2 else turn
+    return options[(seed + today.toordinal() + offset) % len(options)]

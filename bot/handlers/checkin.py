@@ -288,7 +288,12 @@ async def complete(
     if state is None:
         log.error("athlete %s has no rehab state; check-in stored without a decision", athlete.id)
         return [texts.render("error.generic")]
-    decision = decide(library, profile, state, merged, earlier, today)
+    # The day's earlier decisions (the morning's, before an evening's): their words are
+    # not said again in the same words.
+    turn = sum(
+        1 for r in rows if r.local_date == today and r.decision and (row is None or r.id != row.id)
+    )
+    decision = decide(library, profile, state, merged, earlier, today, turn)
     if row is not None and row.id is not None:
         on_time = await mark_answered(
             session,

@@ -116,6 +116,10 @@ async def test_a_stable_evening_takes_six_answers(harness: Harness) -> None:
     assert answers <= 6
     summary = await ann.expect("Evening summary")
     assert "same step" in summary.text
+    # The morning also stayed on the same step, in other words than the evening's.
+    on_screen = [m.text for m in await ann.transcript()]
+    (morning,) = [t for t in on_screen if "same step" in t and "Evening summary" not in t]
+    assert summary.text.split("\n")[1] != morning.split("\n")[0]
     await ann.expect("Tomorrow")
     on_screen = [m.text for m in await ann.transcript()]
     (recap,) = [t for t in on_screen if t.startswith("Evening check-in ✓")]

@@ -230,7 +230,7 @@ async def test_caution_day_eases_the_session_without_a_hold(harness: Harness) ->
     await ann.expect("Good morning")
     first = await ann.next_message()
     replies = await _answer(ann, first, **{"on getting up": "1", "lying still": "1"})
-    decision = next(m for m in replies if "reason for care, not alarm" in m.text)
+    decision = next(m for m in replies if "at rest" in m.text and "still there tomorrow" in m.text)
     assert "clinician in the next day" not in decision.text
     plan = next(m for m in replies if "Today: Walking and strength" in m.text)
     assert "Eased today" in plan.text

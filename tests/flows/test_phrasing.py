@@ -19,6 +19,7 @@ from flows.library.schema import Message
 from flows.phases import Phase
 from flows.reasons import Action, Reason
 from flows.state import RehabState
+from flows.variety import pick
 
 DONE = replace(CLEAN, session=SessionResult.DONE, pain_during=0, pain_after=0)
 
@@ -44,6 +45,35 @@ def test_the_daily_stay_varies_and_never_repeats_the_day_before(library: Library
     assert len(set(lines)) == len(library.decisions.messages["action.repeat"].choices) >= 5
     assert all(a != b for a, b in pairwise(lines))
     assert all("same step" in line.lower() for line in lines)
+
+
+def test_a_morning_and_evening_on_the_same_step_never_read_alike(library: Library) -> None:
+    """Two decisions a day (the evening's is turn 1): over two weeks, no message reads like
+    the one before it, the evening's like the morning's, nor the next morning's like it."""
+    profile = make_profile(diagnosis=DAY0)
+    said = []
+    for i in range(14):
+        today = DAY0 + timedelta(days=i)
+        history = [DayRecord(today - timedelta(days=1), CLEAN)]
+        for turn in (0, 1):
+            d = decide(library, profile, protect(0), CLEAN, history, today, turn)
+            assert d.action is Action.REPEAT
+            said.append(headline(d.explanation))
+    assert all(a != b for a, b in pairwise(said))
+    # Mornings alone still step through the list day by day, as before.
+    mornings = said[::2]
+    assert len(set(mornings)) == len(library.decisions.messages["action.repeat"].choices)
+
+
+def test_pick_turns_differ_from_the_days_first_and_the_next_days_first() -> None:
+    for options in (["a", "b"], ["a", "b", "c"], ["a", "b", "c", "d", "e", "f"]):
+        for day in range(10):
+            today = DAY0 + timedelta(days=day)
+            first, second = pick(options, 7, today), pick(options, 7, today, turn=1)
+            assert first != second, (options, day)
+            if len(options) > 2:
+                assert second != pick(options, 7, today + timedelta(days=1)), (options, day)
+    assert pick(["only"], 7, DAY0, turn=1) == "only"
 
 
 def test_wording_is_deterministic_per_athlete_and_day(library: Library) -> None:
