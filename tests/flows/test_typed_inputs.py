@@ -289,6 +289,11 @@ TABLE: list[tuple[str, str, str, Any]] = [
     (M, "sleep_quality", "skip", None),
     (M, "fear", "a little", 2),
     (M, "fear", "not at all", 0),
+    (M, "fear", "low", 2),
+    (M, "fear", "very low", 1),
+    (M, "fear", "pretty high", 7),
+    (M, "next_morning_pain", "low", 2),
+    (M, "sleep_quality", "low", REFUSED),  # "low" sleep? asked again, never guessed
     # --- sleep hours
     (M, "sleep_hours", "7", 7.0),
     (M, "sleep_hours", "7.5", 7.5),
