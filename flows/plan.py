@@ -14,13 +14,13 @@ from typing import Any
 
 from flows.checkin import DayRecord, SessionResult
 from flows.education import pick_snippet
-from flows.library.loader import Library
+from flows.library.loader import Library, render_message
 from flows.library.schema import ActivityKind, CrossTrainingFile, Modality, PhasePlan
 from flows.phases import Phase
 from flows.profile import AthleteProfile
 from flows.recognition import CleanWeek, clean_week
 from flows.state import GATE_HOLDS, RehabState
-from flows.variety import athlete_seed, mix
+from flows.variety import athlete_seed, mix, pick
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +229,7 @@ def plan_for_day(
         snippet=SnippetChoice(snippet.id, snippet.topic, snippet.title, snippet.text)
         if snippet
         else None,
-        safety_line=library.text("safety", f"safety_line.{(base if gate_hold else phase).value}"),
+        safety_line=_safety_line(library, profile, base if gate_hold else phase, today),
         cross_training_today=todays_cross_training(
             catalogue,
             cross,
@@ -242,6 +242,14 @@ def plan_for_day(
         clean_week=clean_week(library.protocol, state, history, today),
         eased=eased,
     )
+
+
+def _safety_line(library: Library, profile: AthleteProfile, phase: Phase, today: date) -> str:
+    """The plan's closing safety line for ``phase``, in one of its wordings per athlete and
+    day: the same caution every day, not the same sentence."""
+    line = library.safety.messages[f"safety_line.{phase.value}"]
+    text = pick(line.choices, athlete_seed(profile), today)
+    return render_message(line, {}, library.language, text=text)
 
 
 def _weekly_km(profile: AthleteProfile, fraction: float | None) -> float | None:

@@ -314,7 +314,10 @@ def test_worst_case_daily_plan_fits_one_message(raw: dict[str, Any]) -> None:
     ]
     snippet = max(len(s["title"]) + len(s["text"]) for s in raw["education"]["snippets"])
     safety = max(
-        len(m["text"]) for k, m in raw["safety"]["messages"].items() if k.startswith("safety_line.")
+        len(text)
+        for k, m in raw["safety"]["messages"].items()
+        if k.startswith("safety_line.")
+        for text in [m["text"], *m.get("variants", [])]
     )
     overhead = 400  # headers, labels, blank lines
     total = sum(options) + max(sessions) + snippet + safety + overhead

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from itertools import pairwise
 
 from engine_helpers import CLEAN, DAY0, make_profile
 
@@ -29,7 +30,7 @@ def test_walk_run_session_dose_and_stop_rules(library: Library) -> None:
     assert s.kind is ActivityKind.WALK_RUN
     assert (s.walk_minutes, s.run_minutes, s.repeats, s.total_minutes) == (3, 3, 5, 30)
     assert s.stop_rules
-    assert plan.safety_line == library.text("safety", "safety_line.walk_run")
+    assert plan.safety_line in library.safety.messages["safety_line.walk_run"].choices
 
 
 def test_impact_never_on_consecutive_days(library: Library) -> None:
@@ -92,7 +93,7 @@ def test_safety_hold_keeps_protect_work(library: Library) -> None:
     assert plan.session is not None
     assert plan.session.phase is Phase.PROTECT
     assert plan.session.stage == 1
-    assert plan.safety_line == library.text("safety", "safety_line.hold")
+    assert plan.safety_line in library.safety.messages["safety_line.hold"].choices
     no_load = replace(held, hold_flags=("night_pain", "cannot_bear_weight"))
     plan = plan_for_day(library, make_profile(), no_load, DAY0, [])
     assert plan.session is None
@@ -167,3 +168,18 @@ def test_no_loading_hold_has_no_graded_session(library: Library) -> None:
     assert plan.session is None
     assert plan.is_rest_day
     assert plan.cross_training
+
+
+def test_the_closing_safety_line_varies_from_day_to_day(library: Library) -> None:
+    """The same caution every day, not the same sentence: no two days in a row alike, and
+    every wording is the phase's own."""
+    lines = [
+        plan_for_day(
+            library, make_profile(), at(Phase.WALK_RUN, 3), DAY0 + timedelta(days=d), []
+        ).safety_line
+        for d in range(6)
+    ]
+    wordings = library.safety.messages["safety_line.walk_run"].choices
+    assert all(line in wordings for line in lines)
+    assert all(a != b for a, b in pairwise(lines))
+    assert len(set(lines)) == len(wordings) >= 3
