@@ -55,6 +55,7 @@ from flows.questionnaire.due import self_tests_due
 from flows.questionnaire.walk import checkin_from_answers
 from flows.reasons import Action
 from flows.state import RehabState
+from flows.variety import pick
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +161,13 @@ async def open_checkin(
     return dialogue, at, stale_message
 
 
-def intro(services: Services, dialogue: Dialogue) -> str:
+def intro(services: Services, dialogue: Dialogue, athlete: Athlete) -> str:
+    """The check-in's opening line: one of its wordings per athlete and local day."""
     questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
-    return questionnaire.intro or questionnaire.title
+    if questionnaire.intro is None:
+        return questionnaire.title
+    today = local_today(athlete, services.clock.now())
+    return pick([questionnaire.intro, *questionnaire.intro_variants], athlete.id or 0, today)
 
 
 async def send_checkin(
@@ -186,7 +191,7 @@ async def send_checkin(
         chat_id=athlete.chat_id,
         nonce=dialogue.nonce,
         at=at,
-        preface=intro(context.services, dialogue),
+        preface=intro(context.services, dialogue, athlete),
         deactivate_if_blocked=deactivate_if_blocked,
     )
 

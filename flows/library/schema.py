@@ -556,6 +556,8 @@ class Question(Model):
 class Questionnaire(Model):
     title: str
     intro: str | None = None
+    #: Other wordings of the intro, rotated per athlete and day (flows/variety.py).
+    intro_variants: list[str] = []
     outro: str | None = None
     questions: list[Question]
 

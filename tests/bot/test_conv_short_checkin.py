@@ -363,3 +363,18 @@ async def test_a_reminder_before_the_needed_answers_says_still_open(harness: Har
     harness.clock.advance(minutes=90)
     assert (await harness.tick()).reminded == 1
     await ann.expect("still open")
+
+
+async def test_the_morning_greeting_changes_from_day_to_day(harness: Harness) -> None:
+    """Read every morning, the check-in's opening line is not the same sentence each day."""
+    ann = await harness.onboard("Ann")
+    greetings = []
+    for day in range(3):
+        harness.clock.set(MORNING + timedelta(days=day))
+        await harness.tick()
+        greetings += [m.text for m in await harness.drain(ann) if m.text.startswith("Good morning")]
+        await answer_by_buttons(ann, ["No", "0", "8", "1"])
+        while not (await ann.next_message()).text.startswith("Today"):
+            pass
+    assert len(greetings) == 3
+    assert greetings[0] != greetings[1] != greetings[2]
