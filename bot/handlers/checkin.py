@@ -167,7 +167,10 @@ def intro(services: Services, dialogue: Dialogue, athlete: Athlete) -> str:
     if questionnaire.intro is None:
         return questionnaire.title
     today = local_today(athlete, services.clock.now())
-    return pick([questionnaire.intro, *questionnaire.intro_variants], athlete.id or 0, today)
+    # Seeded by the Telegram id, which a re-created database (a bench run, a restore) keeps.
+    return pick(
+        [questionnaire.intro, *questionnaire.intro_variants], athlete.telegram_user_id, today
+    )
 
 
 async def send_checkin(
