@@ -296,8 +296,8 @@ async def complete(
     if state is None:
         log.error("athlete %s has no rehab state; check-in stored without a decision", athlete.id)
         return [texts.render("error.generic")]
-    # The day's earlier decisions (the morning's, before an evening's): their words are
-    # not said again in the same words.
+    # How many decisions were made earlier today (the morning's, before an evening's): the
+    # evening's summary then reads differently from the morning's.
     turn = sum(
         1 for r in rows if r.local_date == today and r.decision and (row is None or r.id != row.id)
     )
