@@ -378,3 +378,34 @@ async def test_the_morning_greeting_changes_from_day_to_day(harness: Harness) ->
             pass
     assert len(greetings) == 3
     assert greetings[0] != greetings[1] != greetings[2]
+
+
+async def test_a_self_test_not_done_today_is_skipped_and_asked_again(harness: Harness) -> None:
+    """In walk-and-strength the evening asks the self-tests. Someone who did not test today
+    taps Skip (nothing recorded, not a failed test) and is asked again the next evening."""
+    ann = await harness.onboard("Ann")
+    await harness.put_in_phase(ann, Phase.WALK_STRENGTH, MORNING.date() - timedelta(days=10))
+    for day in range(2):
+        harness.clock.set(EVENING + timedelta(days=day))
+        await harness.tick()
+        await ann.expect("How did today go?")
+        message = await ann.next_message()
+        while "heel raises" not in message.text:
+            labels = [b.text for row in message.buttons for b in row]
+            await ann.press("None of these" if "None of these" in labels else labels[0])
+            message = await ann.next_message()
+        assert [b.text for row in message.buttons for b in row] == ["Skip"]
+        await ann.press("Skip")
+        await ann.expect("Anything else")
+        await ann.press("Skip")
+        await ann.expect("Evening summary")
+        while not (await ann.next_message()).text.startswith("Tomorrow"):
+            pass
+        rows, _ = await rows_of(harness, ann)
+        evening = next(
+            r
+            for r in rows
+            if r.slot == "evening" and r.local_date == (EVENING + timedelta(days=day)).date()
+        )
+        assert evening.answers is not None
+        assert evening.answers.get("heel_raises") is None
