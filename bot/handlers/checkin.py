@@ -164,13 +164,11 @@ async def open_checkin(
 def intro(services: Services, dialogue: Dialogue, athlete: Athlete) -> str:
     """The check-in's opening line: one of its wordings per athlete and local day."""
     questionnaire = driver.questionnaire_of(services.questionnaires, dialogue)
-    if questionnaire.intro is None:
+    if not questionnaire.intros:
         return questionnaire.title
     today = local_today(athlete, services.clock.now())
     # Seeded by the Telegram id, which a re-created database (a bench run, a restore) keeps.
-    return pick(
-        [questionnaire.intro, *questionnaire.intro_variants], athlete.telegram_user_id, today
-    )
+    return pick(questionnaire.intros, athlete.telegram_user_id, today)
 
 
 async def send_checkin(

@@ -561,6 +561,12 @@ class Questionnaire(Model):
     outro: str | None = None
     questions: list[Question]
 
+    @property
+    def intros(self) -> list[str]:
+        """The intro and its variants, in file order (none without an intro), as a
+        message's ``choices``."""
+        return [self.intro, *self.intro_variants] if self.intro is not None else []
+
     @model_validator(mode="after")
     def _ids(self) -> Questionnaire:
         ids = [q.id for q in self.questions]
